@@ -1,0 +1,1 @@
+"""Model families of imu-foundation, one folder each in the transformers layout."""

@@ -1,0 +1,246 @@
+"""IMG2IMU models: a vision backbone over IMU spectrogram images, MoCo pre-training and classification heads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers import PreTrainedModel
+from transformers import initialization as init
+from transformers.modeling_outputs import (
+    BaseModelOutputWithPoolingAndNoAttention,
+    ImageClassifierOutputWithNoAttention,
+)
+from transformers.utils import ModelOutput
+
+from .augmentation_img2imu import SensorAwareAugmentation
+from .backbones_img2imu import build_backbone
+from .configuration_img2imu import Img2ImuConfig
+
+
+@dataclass
+class Img2ImuContrastiveOutput(ModelOutput):
+    r"""Output of :class:`Img2ImuForContrastivePretraining`.
+
+    loss: InfoNCE loss of the queries against their keys and the queue, ``()``.
+    logits: ``(B, 1 + queue_size)`` similarities over temperature; column 0 is the positive key.
+    query_embeds: ``(B, projection_dim)`` normalised query features (gradients flow).
+    key_embeds: ``(B, projection_dim)`` normalised key features from the momentum encoder (no gradients).
+    """
+
+    loss: torch.Tensor | None = None
+    logits: torch.Tensor | None = None
+    query_embeds: torch.Tensor | None = None
+    key_embeds: torch.Tensor | None = None
+
+
+class Img2ImuPreTrainedModel(PreTrainedModel):
+    config: Img2ImuConfig
+    config_class = Img2ImuConfig
+    base_model_prefix = "img2imu"
+    main_input_name = "pixel_values"
+    input_modalities = ("image",)
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        if isinstance(module, nn.Conv2d):
+            init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            if module.bias is not None:
+                init.zeros_(module.bias)
+        elif isinstance(module, nn.BatchNorm2d):
+            init.ones_(module.weight)
+            init.zeros_(module.bias)
+            init.zeros_(module.running_mean)
+            init.ones_(module.running_var)
+            init.zeros_(module.num_batches_tracked)
+        elif isinstance(module, nn.Linear):
+            init.normal_(module.weight, std=0.01)
+            init.zeros_(module.bias)
+        elif isinstance(module, Img2ImuForContrastivePretraining):
+            # The key encoder starts as a copy of the query encoder (also when only the query side was loaded,
+            # e.g. from an Img2ImuModel checkpoint: loaded tensors are in place before missing ones are set).
+            for key, query in zip(module.key_encoder_parameters(), module.query_encoder_parameters()):
+                init.copy_(key, query)
+            init.copy_(module.queue, F.normalize(torch.randn_like(module.queue), dim=0))
+            init.zeros_(module.queue_ptr)
+
+
+class Img2ImuModel(Img2ImuPreTrainedModel):
+    """The spectrogram-vision encoder: backbone + global average pooling.
+
+    Input ``pixel_values (B, 3, H, W)`` (from :class:`ImuSpectrogramFeatureExtractor`); output
+    ``last_hidden_state (B, D, h, w)`` and ``pooler_output (B, D)``, ``D = config.hidden_size``.
+    """
+
+    def __init__(self, config: Img2ImuConfig):
+        super().__init__(config)
+        self.backbone = build_backbone(config)
+        self.post_init()
+
+    def forward(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutputWithPoolingAndNoAttention:
+        _check_pixel_values(pixel_values, self.config)
+        feature_map = self.backbone(pixel_values)
+        return BaseModelOutputWithPoolingAndNoAttention(
+            last_hidden_state=feature_map, pooler_output=feature_map.mean(dim=(2, 3))
+        )
+
+    def get_image_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        """Pooled features ``(B, D)`` of spectrogram (or any) images."""
+        return self(pixel_values).pooler_output
+
+
+class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
+    """Img2Imu encoder + a new linear head, for linear evaluation (``config.freeze_backbone``) or full fine-tuning.
+
+    With a frozen backbone the encoder runs without gradients and in eval mode (its BatchNorm statistics stay
+    those of pre-training), and its parameters have ``requires_grad=False``, so optimisers only see the head.
+    """
+
+    def __init__(self, config: Img2ImuConfig):
+        super().__init__(config)
+        self.img2imu = Img2ImuModel(config)
+        self.dropout = nn.Dropout(config.classifier_dropout)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.post_init()
+        self.img2imu.requires_grad_(not config.freeze_backbone)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.config.freeze_backbone:
+            self.img2imu.eval()
+        return self
+
+    def forward(
+        self, pixel_values: torch.Tensor, labels: torch.Tensor | None = None, **kwargs
+    ) -> ImageClassifierOutputWithNoAttention:
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_backbone):
+            pooled = self.img2imu(pixel_values).pooler_output
+        logits = self.classifier(self.dropout(pooled))
+        loss = None
+        if labels is not None:
+            if labels.shape != logits.shape[:1]:
+                raise ValueError(f"labels must have shape ({logits.shape[0]},), got {tuple(labels.shape)}.")
+            loss = F.cross_entropy(logits, labels.long())
+        return ImageClassifierOutputWithNoAttention(loss=loss, logits=logits)
+
+
+class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
+    """Sensor-aware MoCo (He et al. 2020, as used by IMG2IMU) on image batches.
+
+    The query encoder (``img2imu`` + ``projection``) learns; the key encoder (``key_img2imu`` + ``key_projection``)
+    follows it as an exponential moving average with ``config.momentum``. Keys of past batches wait in a queue of
+    ``config.queue_size`` negatives. Both views of every image are drawn with :class:`SensorAwareAugmentation`
+    unless the caller passes the key view explicitly.
+    """
+
+    def __init__(self, config: Img2ImuConfig):
+        super().__init__(config)
+        hidden = config.projection_hidden_size or config.hidden_size
+        self.img2imu = Img2ImuModel(config)
+        self.projection = nn.Sequential(
+            nn.Linear(config.hidden_size, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, config.projection_dim),
+        )
+        self.key_img2imu = Img2ImuModel(config)
+        self.key_projection = nn.Sequential(
+            nn.Linear(config.hidden_size, hidden),
+            nn.ReLU(inplace=True),
+            nn.Linear(hidden, config.projection_dim),
+        )
+        self.augment = SensorAwareAugmentation.from_config(config)
+        self.register_buffer("queue", torch.zeros(config.projection_dim, config.queue_size))
+        self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))
+        self.post_init()
+        self.key_img2imu.requires_grad_(False)
+        self.key_projection.requires_grad_(False)
+
+    def query_encoder_parameters(self):
+        return [*self.img2imu.parameters(), *self.projection.parameters(), *self.img2imu.buffers()]
+
+    def key_encoder_parameters(self):
+        return [
+            *self.key_img2imu.parameters(),
+            *self.key_projection.parameters(),
+            *self.key_img2imu.buffers(),
+        ]
+
+    @torch.no_grad()
+    def momentum_update(self) -> None:
+        """key <- m * key + (1 - m) * query for every weight (BatchNorm statistics are the key encoder's own)."""
+        m = self.config.momentum
+        queries = [*self.img2imu.parameters(), *self.projection.parameters()]
+        keys = [*self.key_img2imu.parameters(), *self.key_projection.parameters()]
+        torch._foreach_mul_(keys, m)
+        torch._foreach_add_(keys, queries, alpha=1.0 - m)
+
+    @torch.no_grad()
+    def enqueue(self, keys: torch.Tensor) -> None:
+        """Writes ``(B, projection_dim)`` keys over the oldest entries of the queue (ring buffer)."""
+        keys = keys[-self.config.queue_size :]
+        slots = (self.queue_ptr + torch.arange(keys.shape[0], device=keys.device)) % self.config.queue_size
+        self.queue[:, slots] = keys.T.to(self.queue.dtype)
+        self.queue_ptr.copy_((self.queue_ptr + keys.shape[0]) % self.config.queue_size)
+
+    def encode_query(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.projection(self.img2imu(pixel_values).pooler_output), dim=1)
+
+    @torch.no_grad()
+    def encode_key(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        return F.normalize(self.key_projection(self.key_img2imu(pixel_values).pooler_output), dim=1)
+
+    def forward(
+        self,
+        pixel_values: torch.Tensor,
+        pixel_values_key: torch.Tensor | None = None,
+        augment: bool = True,
+        generator: torch.Generator | None = None,
+        **kwargs,
+    ) -> Img2ImuContrastiveOutput:
+        """
+        Args:
+            pixel_values: ``(B, 3, H, W)`` normalised images.
+            pixel_values_key: the second view; ``None`` draws both views from ``pixel_values`` by augmentation.
+            augment: apply :class:`SensorAwareAugmentation` to the views.
+            generator: random generator of the augmentations (reproducible runs).
+        """
+        if pixel_values_key is None:
+            pixel_values_key = pixel_values
+        elif pixel_values_key.shape != pixel_values.shape:
+            raise ValueError(
+                f"pixel_values_key {tuple(pixel_values_key.shape)} must match pixel_values {tuple(pixel_values.shape)}."
+            )
+        if augment:
+            pixel_values = self.augment(pixel_values, generator)
+            pixel_values_key = self.augment(pixel_values_key, generator)
+
+        queries = self.encode_query(pixel_values)
+        if self.training:
+            self.momentum_update()
+        keys = self.encode_key(pixel_values_key)
+
+        positives = (queries * keys).sum(dim=1, keepdim=True)
+        negatives = queries @ self.queue.clone().detach().to(queries.dtype)
+        logits = torch.cat([positives, negatives], dim=1) / self.config.temperature
+        loss = F.cross_entropy(logits, torch.zeros(logits.shape[0], dtype=torch.long, device=logits.device))
+        if self.training:
+            self.enqueue(keys)
+        return Img2ImuContrastiveOutput(loss=loss, logits=logits, query_embeds=queries, key_embeds=keys)
+
+
+def _check_pixel_values(pixel_values: torch.Tensor, config: Img2ImuConfig) -> None:
+    if pixel_values.ndim != 4 or pixel_values.shape[1] != config.num_channels:
+        raise ValueError(
+            f"pixel_values must have shape (B, {config.num_channels}, H, W), got {tuple(pixel_values.shape)}."
+        )
+
+
+__all__ = [
+    "Img2ImuContrastiveOutput",
+    "Img2ImuForContrastivePretraining",
+    "Img2ImuForImuClassification",
+    "Img2ImuModel",
+    "Img2ImuPreTrainedModel",
+]
