@@ -51,9 +51,7 @@ def get_variant(name: str) -> dict[str, Any]:
     """The parsed JSON of a named variant."""
     variants = _variants()
     if name not in variants:
-        raise ValueError(
-            f"Unknown model variant {name!r}; available: {', '.join(list_models()) or 'none found'}."
-        )
+        raise ValueError(f"Unknown model variant {name!r}; available: {', '.join(list_models()) or 'none found'}.")
     return json.loads(variants[name].read_text())
 
 
@@ -81,9 +79,7 @@ def create_model(
     if pretrained is not None:
         sources = variant.get("pretrained", [])
         if pretrained not in sources:
-            raise ValueError(
-                f"Variant {name!r} has no {pretrained!r} weights offline; it has: {sources or 'none'}."
-            )
+            raise ValueError(f"Variant {name!r} has no {pretrained!r} weights offline; it has: {sources or 'none'}.")
         from .models.img2imu.convert_efficientnet_lite_to_img2imu import load_imagenet_backbone
 
         encoders = [model] if task == "base" else [model.img2imu]

@@ -107,9 +107,7 @@ class Hue(nn.Module):
     def rotation_about_grey_axis(angle_rad: torch.Tensor) -> torch.Tensor:
         """``(B,)`` angles -> ``(B, 3, 3)`` rotations about ``u = (1, 1, 1) / sqrt(3)`` (Rodrigues' formula)."""
         u = torch.full((3,), 1.0 / math.sqrt(3.0), dtype=angle_rad.dtype, device=angle_rad.device)
-        u_cross = torch.tensor(
-            [[0.0, -u[2], u[1]], [u[2], 0.0, -u[0]], [-u[1], u[0], 0.0]], dtype=angle_rad.dtype
-        )
+        u_cross = torch.tensor([[0.0, -u[2], u[1]], [u[2], 0.0, -u[0]], [-u[1], u[0], 0.0]], dtype=angle_rad.dtype)
         cos, sin = angle_rad.cos()[:, None, None], angle_rad.sin()[:, None, None]
         eye = torch.eye(3, dtype=angle_rad.dtype, device=angle_rad.device)
         return cos * eye + sin * u_cross.to(angle_rad.device) + (1 - cos) * torch.outer(u, u)

@@ -53,9 +53,7 @@ class ResNet18Backbone(nn.Module):
         for index, width in enumerate(self.widths):
             stride = 1 if index == 0 else 2
             stages.append(
-                nn.Sequential(
-                    BasicBlock(in_channels, width, stride, config), BasicBlock(width, width, 1, config)
-                )
+                nn.Sequential(BasicBlock(in_channels, width, stride, config), BasicBlock(width, width, 1, config))
             )
             in_channels = width
         self.stages = nn.ModuleList(stages)
@@ -75,9 +73,7 @@ class Conv2dSame(nn.Conv2d):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         pads = []
-        for size, kernel, stride in zip(
-            reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)
-        ):
+        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
             total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
             pads += [total // 2, total - total // 2]
         return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)

@@ -77,9 +77,7 @@ class Img2ImuConfig(PreTrainedConfig):
         self.image_std = list(self.image_std)
         default_eps, default_momentum = BACKBONE_BATCH_NORM.get(self.backbone, (1e-5, 0.1))
         self.batch_norm_eps = default_eps if self.batch_norm_eps is None else self.batch_norm_eps
-        self.batch_norm_momentum = (
-            default_momentum if self.batch_norm_momentum is None else self.batch_norm_momentum
-        )
+        self.batch_norm_momentum = default_momentum if self.batch_norm_momentum is None else self.batch_norm_momentum
         super().__post_init__(**kwargs)
 
     @property
@@ -96,9 +94,7 @@ class Img2ImuConfig(PreTrainedConfig):
         if self.permute_max_segments < 1:
             raise ValueError(f"permute_max_segments must be >= 1, got {self.permute_max_segments}.")
         if not 0.0 <= self.augmentation_probability <= 1.0:
-            raise ValueError(
-                f"augmentation_probability must be in [0, 1], got {self.augmentation_probability}."
-            )
+            raise ValueError(f"augmentation_probability must be in [0, 1], got {self.augmentation_probability}.")
         if self.queue_size < 1 or self.projection_dim < 1:
             raise ValueError("queue_size and projection_dim must be positive.")
         if self.temperature <= 0:

@@ -63,13 +63,12 @@ def convert_state_dict(
     return backbone, classifier
 
 
-def load_imagenet_backbone(
-    model: Img2ImuModel, weights_path: str | Path | None = None
-) -> dict[str, torch.Tensor]:
+def load_imagenet_backbone(model: Img2ImuModel, weights_path: str | Path | None = None) -> dict[str, torch.Tensor]:
     """Loads the ImageNet weights into ``model.backbone`` (strictly); returns the ImageNet classifier tensors."""
     if model.config.backbone != "efficientnet_lite0":
         raise ValueError(
-            f"ImageNet weights are available offline for backbone='efficientnet_lite0' only, not {model.config.backbone!r}."
+            "ImageNet weights are available offline for backbone='efficientnet_lite0' only, "
+            f"not {model.config.backbone!r}."
         )
     backbone, classifier = convert_state_dict(load_source_state_dict(weights_path))
     model.backbone.load_state_dict(backbone, strict=True)
@@ -86,18 +85,12 @@ def imagenet_classifier(weights_path: str | Path | None = None) -> Img2ImuForImu
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output_dir", required=True, type=Path)
-    parser.add_argument(
-        "--weights_path", default=None, help="state dict file (default: the registry package's)"
-    )
+    parser.add_argument("--weights_path", default=None, help="state dict file (default: the registry package's)")
     args = parser.parse_args()
     if args.output_dir.exists() and any(args.output_dir.iterdir()):
-        raise FileExistsError(
-            f"{args.output_dir} is not empty; choose a new folder (nothing was overwritten)."
-        )
+        raise FileExistsError(f"{args.output_dir} is not empty; choose a new folder (nothing was overwritten).")
     model = Img2ImuModel(Img2ImuConfig(backbone="efficientnet_lite0"))
     load_imagenet_backbone(model, args.weights_path)
     model.save_pretrained(args.output_dir)

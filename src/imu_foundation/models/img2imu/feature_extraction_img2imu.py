@@ -46,9 +46,7 @@ def resample_fft(signal: torch.Tensor, orig_rate: float, target_rate: float) -> 
     num_in = signal.shape[-1]
     num_out = int(round(num_in * target_rate / orig_rate))
     if num_out < 1:
-        raise ValueError(
-            f"Resampling {num_in} samples from {orig_rate} Hz to {target_rate} Hz leaves no sample."
-        )
+        raise ValueError(f"Resampling {num_in} samples from {orig_rate} Hz to {target_rate} Hz leaves no sample.")
     shorter = min(num_in, num_out)
     spectrum = torch.fft.rfft(signal.double(), dim=-1)[..., : shorter // 2 + 1].clone()
     if shorter % 2 == 0 and num_in != num_out:
@@ -94,17 +92,11 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         padding_value: float = 0.0,
         **kwargs,
     ):
-        super().__init__(
-            feature_size=feature_size, sampling_rate=sampling_rate, padding_value=padding_value, **kwargs
-        )
+        super().__init__(feature_size=feature_size, sampling_rate=sampling_rate, padding_value=padding_value, **kwargs)
         if feature_size < 3 or feature_size % 3:
-            raise ValueError(
-                f"feature_size must be a positive multiple of 3 (x, y, z per sensor), got {feature_size}."
-            )
+            raise ValueError(f"feature_size must be a positive multiple of 3 (x, y, z per sensor), got {feature_size}.")
         if n_fft < 2 or hop_length < 1:
-            raise ValueError(
-                f"n_fft must be >= 2 and hop_length >= 1, got n_fft={n_fft}, hop_length={hop_length}."
-            )
+            raise ValueError(f"n_fft must be >= 2 and hop_length >= 1, got n_fft={n_fft}, hop_length={hop_length}.")
         self.n_fft = n_fft
         self.hop_length = hop_length
         self.image_height = image_height
@@ -139,9 +131,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
                 if w.ndim != 2:
                     raise ValueError(f"Window {i} has shape {tuple(w.shape)}; each window must be (T, C).")
         else:
-            raise ValueError(
-                f"IMU input must be an array, a tensor or a list of (T, C) windows, got {type(imu)}."
-            )
+            raise ValueError(f"IMU input must be an array, a tensor or a list of (T, C) windows, got {type(imu)}.")
         if not windows or windows[0].shape[0] == 0:
             raise ValueError("The IMU batch is empty: pass at least one window.")
 
@@ -192,11 +182,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         batch, num_samples, channels = windows.shape
         groups = self.num_sensor_groups
         window_fn = self._window_fn
-        frames = (
-            windows.transpose(1, 2)
-            .reshape(batch * channels, num_samples)
-            .unfold(-1, self.n_fft, self.hop_length)
-        )
+        frames = windows.transpose(1, 2).reshape(batch * channels, num_samples).unfold(-1, self.n_fft, self.hop_length)
         spectrum = torch.fft.rfft(frames * window_fn, dim=-1)  # (b*C, F, K)
         power = (spectrum * spectrum.conj()).real * self._bin_weight  # one-sided PSD, contiguous
         log_power = power.add_(self.log_floor).log10_()
@@ -206,9 +192,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         flat = log_power.view(batch, channels, num_frames * num_bins)
         lo = flat.amin(dim=-1, keepdim=True)
         span = flat.amax(dim=-1, keepdim=True) - lo
-        inv_span = torch.where(
-            span > 0, 1.0 / span.clamp_min(torch.finfo(span.dtype).tiny), torch.zeros_like(span)
-        )
+        inv_span = torch.where(span > 0, 1.0 / span.clamp_min(torch.finfo(span.dtype).tiny), torch.zeros_like(span))
         flat = (flat - lo).mul_(inv_span / self._std).sub_(self._mean / self._std)
 
         # (b, G, 3, F, K) -> (b, 3, G*K, F): colour first, frequency as rows, sensor groups stacked vertically.
@@ -217,13 +201,9 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         width = self.image_width
         if width % num_frames == 0:  # nearest-exact with an integer ratio repeats each column width/F times
             repeat = width // num_frames
-            out.view(batch, 3, -1, num_frames, repeat).copy_(
-                tall.unsqueeze(-1).expand(-1, -1, -1, -1, repeat)
-            )
+            out.view(batch, 3, -1, num_frames, repeat).copy_(tall.unsqueeze(-1).expand(-1, -1, -1, -1, repeat))
         else:
-            out.copy_(
-                torch.nn.functional.interpolate(tall, size=tall.shape[2:3] + (width,), mode="nearest-exact")
-            )
+            out.copy_(torch.nn.functional.interpolate(tall, size=tall.shape[2:3] + (width,), mode="nearest-exact"))
 
     def spectrogram_images(self, windows: torch.Tensor) -> torch.Tensor:
         """The vectorised core: ``(B, T, C)`` float windows at ``sampling_rate`` -> ``(B, 3, G*H, W)`` images."""
@@ -236,9 +216,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         num_bins = self.n_fft // 2 + 1
         self._window_fn = torch.hann_window(self.n_fft, periodic=False, dtype=windows.dtype)
         density = 1.0 / (self.sampling_rate * float(self._window_fn.square().sum()))
-        self._bin_weight = torch.full(
-            (num_bins,), 2.0 * density
-        )  # one-sided: non-DC, non-Nyquist bins doubled
+        self._bin_weight = torch.full((num_bins,), 2.0 * density)  # one-sided: non-DC, non-Nyquist bins doubled
         self._bin_weight[0] = density
         if self.n_fft % 2 == 0:
             self._bin_weight[-1] = density
@@ -252,11 +230,10 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         # Chunks small enough to stay in cache, spread over threads (torch releases the GIL inside its kernels).
         starts = range(0, batch, _CHUNK)
         workers = min(torch.get_num_threads(), len(starts))
-        fill = (
-            lambda start: self._fill_images(  # noqa: E731
-                windows[start : start + _CHUNK], out[start : start + _CHUNK], rows
-            )
-        )
+
+        def fill(start: int) -> None:
+            self._fill_images(windows[start : start + _CHUNK], out[start : start + _CHUNK], rows)
+
         if workers > 1:
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(fill, starts))
