@@ -104,12 +104,13 @@ class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
-        self.img2imu.requires_grad_(not config.freeze_backbone)
+        self.train()
 
     def train(self, mode: bool = True):
+        # Also runs at the end of from_pretrained (as eval()), which rebuilds parameters with requires_grad=True.
         super().train(mode)
         if self.config.freeze_backbone:
-            self.img2imu.eval()
+            self.img2imu.eval().requires_grad_(False)
         return self
 
     def forward(
@@ -154,8 +155,14 @@ class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
         self.register_buffer("queue", torch.zeros(config.projection_dim, config.queue_size))
         self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))
         self.post_init()
+        self.train()
+
+    def train(self, mode: bool = True):
+        # The key encoder only moves by momentum; from_pretrained's final eval() passes here too.
+        super().train(mode)
         self.key_img2imu.requires_grad_(False)
         self.key_projection.requires_grad_(False)
+        return self
 
     def query_encoder_parameters(self):
         return [*self.img2imu.parameters(), *self.projection.parameters(), *self.img2imu.buffers()]
