@@ -87,7 +87,9 @@ def main() -> None:
     accelerator = Accelerator()
     overrides = {} if args.queue_size is None else {"queue_size": args.queue_size}
     model = create_model(args.model, task="contrastive", pretrained=args.pretrained, **overrides)
-    corpus = ImageCorpus(args.image_dir, args.image_height, args.image_width, model.config.image_mean, model.config.image_std)
+    corpus = ImageCorpus(
+        args.image_dir, args.image_height, args.image_width, model.config.image_mean, model.config.image_std
+    )
     loader = torch.utils.data.DataLoader(
         corpus,
         batch_size=args.batch_size,

@@ -1,0 +1,296 @@
+"""The ``imu-foundation`` command line.
+
+``imu-foundation demo`` (the default) runs the package's main job on real data that installs offline: smartwatch
+exercise windows -> IMG2IMU spectrogram images -> the ImageNet-initialised Img2Imu EfficientNet-Lite0 encoder ->
+embeddings, pictures and a few-shot, leave-subjects-out evaluation of the frozen features against a simple baseline.
+
+    imu-foundation demo --output-dir outputs/demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+from tqdm.auto import tqdm
+
+from .data import load_wrist_exercises
+from .evaluation import PROBES, FewShotProtocol, few_shot_scores, max_shots, subject_folds
+from .factory import create_feature_extractor, create_model
+from .plotting import save_embedding_plot, save_spectrogram_preview
+
+MODEL_NAME = "img2imu-efficientnet-lite0-acc-gyro"
+RESULT_FILES = {
+    "preview": "spectrograms.png",
+    "embeddings": "embeddings.safetensors",
+    "pca": "embeddings_pca.png",
+    "results": "results.json",
+}
+# Feature sets compared by the demo, in the order they are printed (keys are the safetensors names).
+FEATURE_NAMES = {
+    "imagenet": "Img2Imu EfficientNet-Lite0, ImageNet weights, frozen",
+    "random_init": "control: same encoder, random weights",
+    "baseline": "baseline: per-channel mean/std/energy",
+}
+_SUBCOMMANDS = ("demo",)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Demo steps
+# --------------------------------------------------------------------------------------------------------------
+def balanced_subsample(labels: np.ndarray, subjects: np.ndarray, max_windows: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``max_windows`` windows spread evenly over the (subject, class) cells, seeded.
+
+    Windows are ranked at random within their cell and taken rank by rank, so every cell keeps a window before any
+    cell keeps two.
+    """
+    if max_windows >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    cells = np.unique(subjects, return_inverse=True)[1] * (int(labels.max()) + 1) + labels
+    rank = np.empty(len(labels), dtype=np.int64)
+    for cell in np.unique(cells):
+        members = np.flatnonzero(cells == cell)
+        rank[rng.permutation(members)] = np.arange(len(members))
+    order = np.lexsort((rng.random(len(labels)), rank))
+    return np.sort(order[:max_windows])
+
+
+def baseline_features(windows: np.ndarray) -> np.ndarray:
+    """Per-channel mean, standard deviation and energy (mean square) of raw ``(N, T, C)`` windows -> ``(N, 3C)``."""
+    windows = windows.astype(np.float64)
+    return np.concatenate([windows.mean(axis=1), windows.std(axis=1), np.square(windows).mean(axis=1)], axis=1)
+
+
+def encode(
+    models: dict[str, torch.nn.Module], extractor, windows: np.ndarray, sampling_rate: float, batch_size: int
+) -> dict[str, torch.Tensor]:
+    """Pooled features ``(N, hidden_size)`` of ``(N, T, C)`` windows from each model, batch by batch, with a progress
+    bar; each batch of spectrogram images is computed once and fed to every model."""
+    outputs = {name: [] for name in models}
+    with tqdm(total=len(windows), desc="encoding", unit="window") as progress:
+        for start in range(0, len(windows), batch_size):
+            batch = windows[start : start + batch_size]
+            # The extractor fills its output from worker threads, which do not inherit inference mode: call it
+            # outside torch.inference_mode() (inside, its in-place writes to an inference tensor fail).
+            pixel_values = extractor(batch, sampling_rate=sampling_rate)["pixel_values"]
+            with torch.inference_mode():
+                for name, model in models.items():
+                    outputs[name].append(model(pixel_values).pooler_output.float())
+            progress.update(len(batch))
+    return {name: torch.cat(chunks) for name, chunks in outputs.items()}
+
+
+def _one_window_per_class(labels: np.ndarray) -> np.ndarray:
+    """Index of the first window of every class present in ``labels``, in class order."""
+    classes, first = np.unique(labels, return_index=True)
+    return first[np.argsort(classes)]
+
+
+def _existing_results(output_dir: Path) -> list[Path]:
+    return [output_dir / name for name in RESULT_FILES.values() if (output_dir / name).exists()]
+
+
+def _summary(values: Sequence[float]) -> str:
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+
+def _print_protocol(data, selected: np.ndarray, protocol: FewShotProtocol) -> None:
+    subjects = data.subjects[selected]
+    folds = subject_folds(subjects, protocol.folds, protocol.seed)
+    runs = protocol.folds * protocol.repeats
+    window = data.windows.shape[1]
+    print("\nFew-shot evaluation of frozen features, leave-subjects-out")
+    print(
+        f"  data     : {len(selected)} windows of {window / data.sampling_rate_hz:g} s ({window} samples at "
+        f"{data.sampling_rate_hz:g} Hz), {len(np.unique(subjects))} subjects, {len(data.label_names)} classes"
+    )
+    held_out = [group.tolist() for group in folds]
+    print(f"  folds    : {protocol.folds}; held-out subjects per fold {held_out} (seed {protocol.seed})")
+    print(
+        f"  training : {protocol.shots} windows per class ({protocol.shots * len(data.label_names)} in all) from the "
+        f"other subjects, {protocol.repeats} draws per fold (seeds ({protocol.seed}, fold, draw))"
+    )
+    print(
+        f"  probes   : logistic regression (L2, C={protocol.C:g}, L-BFGS) and nearest class mean (Euclidean),\n"
+        f"             on features z-scored with the training shots' statistics; nothing tuned on held-out subjects"
+    )
+    print(f"  metric   : macro-F1 over all windows of the held-out subjects; mean ± std over {runs} runs")
+
+
+def _print_scores(scores: dict[str, dict[str, list[float]]], dims: dict[str, int], num_classes: int) -> None:
+    """The table of macro-F1 (mean ± std over runs) and how often the first feature set wins the paired runs."""
+    width = max(len(name) for name in scores)
+    header = f"  {'feature':<{width}}  {'dim':>5}  " + "  ".join(f"{probe:<26}" for probe in PROBES)
+    print("\n" + header.rstrip())
+    for name, by_probe in scores.items():
+        cells = "  ".join(f"{'macro-F1 ' + _summary(by_probe[probe]):<26}" for probe in PROBES)
+        print(f"  {name:<{width}}  {dims[name]:>5}  {cells}".rstrip())
+    first, *others = scores
+    for other, probe in itertools.product(others, PROBES):
+        wins = int(np.sum(np.array(scores[first][probe]) > np.array(scores[other][probe])))
+        print(f"  {probe}: ImageNet features beat '{other}' in {wins}/{len(scores[first][probe])} paired runs")
+    print(f"  chance level (uniform guessing): macro-F1 about {1 / num_classes:.3f}")
+
+
+def _save_embeddings(path: Path, features: dict[str, torch.Tensor], data, selected: np.ndarray) -> None:
+    """Writes the feature sets ``(N, D)`` with labels, subjects and window indices ``(N,)`` as safetensors."""
+    tensors = {name: value.float() for name, value in features.items()}
+    tensors |= {
+        "labels": torch.as_tensor(data.labels[selected]),
+        "subjects": torch.as_tensor(data.subjects[selected]),
+        "window_index": torch.as_tensor(selected),
+    }
+    metadata = {
+        "model": MODEL_NAME,
+        "embeddings": "pooler_output of the Img2Imu EfficientNet-Lite0 encoder with ImageNet weights, frozen",
+        "label_names": json.dumps(data.label_names),
+        "channel_names": json.dumps(data.channel_names),
+        "sampling_rate_hz": str(data.sampling_rate_hz),
+        "window_samples": str(data.windows.shape[1]),
+    }
+    save_file({name: value.contiguous() for name, value in tensors.items()}, str(path), metadata=metadata)
+
+
+def _save_preview(path: Path, extractor, windows: np.ndarray, labels: np.ndarray, subjects: np.ndarray, data) -> None:
+    """One spectrogram image per class, acc tile above gyro tile."""
+    chosen = _one_window_per_class(labels)
+    save_spectrogram_preview(
+        extractor(windows[chosen], sampling_rate=data.sampling_rate_hz)["pixel_values"],
+        [f"{data.label_names[labels[i]]} (subject {subjects[i]})" for i in chosen],
+        path,
+        extractor.image_mean,
+        extractor.image_std,
+        window_seconds=windows.shape[1] / data.sampling_rate_hz,
+        max_frequency_hz=extractor.sampling_rate / 2,
+    )
+
+
+def _encoders(seed: int, random_control: bool) -> dict[str, torch.nn.Module]:
+    """The ImageNet-initialised encoder and, as a control, the same architecture with seeded random weights."""
+    encoders = {"imagenet": create_model(MODEL_NAME, task="base", pretrained="imagenet").eval()}
+    if random_control:
+        torch.manual_seed(seed)
+        encoders["random_init"] = create_model(MODEL_NAME, task="base").eval()
+    return encoders
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    """The ``demo`` subcommand; returns the exit status."""
+    output_dir = Path(args.output_dir)
+    existing = _existing_results(output_dir)
+    if existing and not args.overwrite:
+        names = ", ".join(str(path) for path in existing)
+        print(
+            f"Refusing to overwrite existing results ({names}); pass --overwrite or choose another --output-dir.",
+            file=sys.stderr,
+        )
+        return 1
+    started = time.perf_counter()
+    data = load_wrist_exercises()
+    selected = balanced_subsample(data.labels, data.subjects, args.max_windows or len(data), args.seed)
+    windows, labels, subjects = data.windows[selected], data.labels[selected], data.subjects[selected]
+    print(f"Loaded {len(data)} real smartwatch windows (seglearn watch data); using {len(selected)}.")
+    try:
+        available = max_shots(labels, subjects, args.folds, args.seed)
+    except ValueError as error:  # more folds than subjects
+        print(f"--folds {args.folds}: {error}", file=sys.stderr)
+        return 2
+    if args.shots > available:
+        print(
+            f"--shots {args.shots} is too many: with {len(selected)} windows and {args.folds} folds, some class has "
+            f"only {available} training windows in some fold. Lower --shots or raise --max-windows.",
+            file=sys.stderr,
+        )
+        return 2
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    paths = {key: output_dir / name for key, name in RESULT_FILES.items()}
+    extractor = create_feature_extractor(MODEL_NAME)
+    _save_preview(paths["preview"], extractor, windows, labels, subjects, data)
+
+    encoders = _encoders(args.seed, not args.no_random_control)
+    encode_start = time.perf_counter()
+    features = encode(encoders, extractor, windows, data.sampling_rate_hz, args.batch_size)
+    seconds = time.perf_counter() - encode_start
+    print(f"Encoded {len(windows)} windows with {len(encoders)} encoder(s) in {seconds:.1f} s.")
+    features["baseline"] = torch.as_tensor(baseline_features(windows))
+    _save_embeddings(paths["embeddings"], features, data, selected)
+    save_embedding_plot(
+        features["imagenet"],
+        labels,
+        data.label_names,
+        paths["pca"],
+        title="Img2Imu EfficientNet-Lite0 (ImageNet, frozen) embeddings, PCA",
+    )
+
+    protocol = FewShotProtocol(shots=args.shots, folds=args.folds, repeats=args.repeats, seed=args.seed)
+    named = {FEATURE_NAMES[key]: value.numpy() for key, value in features.items()}
+    _print_protocol(data, selected, protocol)
+    scores = few_shot_scores(named, labels, subjects, protocol)
+    _print_scores(scores, {name: value.shape[1] for name, value in named.items()}, len(data.label_names))
+
+    results = {"protocol": vars(protocol), "num_windows": len(selected), "model": MODEL_NAME, "macro_f1": scores}
+    paths["results"].write_text(json.dumps(results, indent=2))
+    print("\nWrote:")
+    for path in paths.values():
+        print(f"  {path}")
+    print(f"Done in {time.perf_counter() - started:.1f} s.")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="imu-foundation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command")
+    demo = commands.add_parser("demo", help="real wrist IMU -> spectrograms -> ImageNet encoder -> few-shot eval")
+    demo.add_argument("--output-dir", default="outputs/demo", help="where results go (default: %(default)s)")
+    demo.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    demo.add_argument(
+        "--max-windows",
+        type=int,
+        default=None,
+        help="use at most this many windows, spread over subjects and classes (default: all 1737)",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of subsampling, folds and shots (default: 0)")
+    demo.add_argument("--shots", type=int, default=10, help="training windows per class (default: %(default)s)")
+    demo.add_argument("--folds", type=int, default=5, help="leave-subjects-out folds (default: %(default)s)")
+    demo.add_argument("--repeats", type=int, default=3, help="draws of the shots per fold (default: %(default)s)")
+    demo.add_argument(
+        "--no-random-control",
+        action="store_true",
+        help="skip the control encoder with random weights (halves the encoding time)",
+    )
+    demo.add_argument("--batch-size", type=int, default=64, help="windows per encoder batch (default: %(default)s)")
+    demo.set_defaults(handler=run_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``imu-foundation`` console script; ``demo`` runs when no subcommand is named."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in _SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["demo", *argv]
+    args = build_parser().parse_args(argv)
+    for option in ("shots", "folds", "repeats", "batch_size"):
+        if getattr(args, option) < 1:
+            build_parser().error(f"--{option.replace('_', '-')} must be >= 1")
+    if args.max_windows is not None and args.max_windows < 1:
+        build_parser().error("--max-windows must be >= 1")
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
