@@ -79,8 +79,6 @@ def encode(
     with tqdm(total=len(windows), desc="encoding", unit="window") as progress:
         for start in range(0, len(windows), batch_size):
             batch = windows[start : start + batch_size]
-            # The extractor fills its output from worker threads, which do not inherit inference mode: call it
-            # outside torch.inference_mode() (inside, its in-place writes to an inference tensor fail).
             pixel_values = extractor(batch, sampling_rate=sampling_rate)["pixel_values"]
             with torch.inference_mode():
                 for name, model in models.items():

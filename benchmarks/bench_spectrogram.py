@@ -1,0 +1,353 @@
+"""Throughput of ImuSpectrogramFeatureExtractor against per-window matplotlib / SciPy spectrogram pipelines.
+
+The IMG2IMU authors build each image with ``matplotlib.mlab.specgram`` per window and per axis, then scale and resize
+it. This script times, on the same windows:
+
+* ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on batches of
+  ``--batch-size`` windows (torch uses ``torch.get_num_threads()`` threads; ``--threads`` sets it);
+* ``matplotlib``: ``mlab.specgram`` per window and axis, then log10, min-max, nearest-exact resize, flip and ImageNet
+  normalisation in NumPy per window (float64);
+* ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing.
+
+Both baselines are plain per-window Python/NumPy code, so they run on one core whatever the thread setting. The
+images of all three are compared on a spread of windows (``np.testing.assert_allclose``, ``--atol``), and the script
+prints each throughput and the speed-ups. ``--json PATH`` writes the numbers as one flat JSON object.
+
+Usage::
+
+    python benchmarks/bench_spectrogram.py            # 10,000 windows, every baseline on all of them
+    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines timed on 200 and extrapolated
+    python benchmarks/bench_spectrogram.py --json bench.json --batch-size 64 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from imu_foundation.models.img2imu.feature_extraction_img2imu import (
+    IMAGENET_DEFAULT_MEAN,
+    IMAGENET_DEFAULT_STD,
+    ImuSpectrogramFeatureExtractor,
+)
+
+GRAVITY = 9.81
+
+
+def synthetic_imu(num_windows: int, num_samples: int, channels: int, rate: float, seed: int) -> np.ndarray:
+    """Realistic-looking IMU windows ``(N, T, C)`` float32: accelerometer (m/s^2) then gyroscope triads (rad/s).
+
+    Each window is one of: still (gravity and sensor noise), walking (~1.5-2.2 Hz step frequency with harmonics),
+    running (~2.5-3.2 Hz, larger), or a slow posture change (gravity turning). The accelerometer always carries
+    gravity in a random, slowly drifting direction, which is what makes the weak high-frequency bins hard for a
+    float32 STFT.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(num_samples) / rate  # (T,)
+    activity = rng.integers(0, 4, size=num_windows)  # 0 still, 1 walk, 2 run, 3 posture change
+    step = np.select(
+        [activity == 1, activity == 2], [rng.uniform(1.5, 2.2, num_windows), rng.uniform(2.5, 3.2, num_windows)], 0.0
+    )
+    motion = np.select([activity == 1, activity == 2], [1.5, 4.0], 0.0) * rng.uniform(0.5, 1.5, num_windows)
+    noise = rng.uniform(0.01, 0.05, num_windows)
+
+    # Gravity: a random unit vector turning slowly (a lot for posture changes) about a random axis.
+    up = rng.normal(size=(num_windows, 3))
+    up /= np.linalg.norm(up, axis=1, keepdims=True)
+    axis = np.cross(up, rng.normal(size=(num_windows, 3)))
+    axis /= np.linalg.norm(axis, axis=1, keepdims=True)
+    turn = np.where(activity == 3, rng.uniform(0.5, 1.5, num_windows), rng.uniform(0.0, 0.1, num_windows))
+    angle = turn[:, None] * t[None, :] / t[-1]  # (N, T) radians
+    cos, sin = np.cos(angle)[..., None], np.sin(angle)[..., None]
+    cross = np.cross(axis, up)[:, None, :]
+    gravity = GRAVITY * (up[:, None, :] * cos + cross * sin)  # Rodrigues, axis perpendicular to up
+
+    out = np.empty((num_windows, num_samples, channels), dtype=np.float64)
+    for group in range(channels // 3):
+        phase = rng.uniform(0, 2 * np.pi, size=(num_windows, 1, 3))
+        weights = rng.uniform(0.3, 1.0, size=(num_windows, 1, 3))
+        omega = 2 * np.pi * step[:, None, None] * t[None, :, None]
+        periodic = weights * (np.sin(omega + phase) + 0.4 * np.sin(2 * omega + 2 * phase) + 0.15 * np.sin(3 * omega))
+        if group == 0:  # accelerometer, m/s^2
+            signal = gravity + motion[:, None, None] * periodic
+        else:  # gyroscope, rad/s: smaller, with a constant bias
+            signal = 0.3 * motion[:, None, None] * periodic + rng.normal(0, 0.01, size=(num_windows, 1, 3))
+        signal += noise[:, None, None] * rng.standard_normal((num_windows, num_samples, 3))
+        out[:, :, 3 * group : 3 * group + 3] = signal
+    return out.astype(np.float32)
+
+
+class NumpyImage:
+    """Per-window post-processing of the baselines: log10, min-max per axis, nearest-exact resize, flip, normalise."""
+
+    def __init__(self, num_bins: int, num_frames: int, height: int, width: int, log_floor: float):
+        rows = np.minimum(np.floor((np.arange(height) + 0.5) * num_bins / height).astype(int), num_bins - 1)
+        cols = np.minimum(np.floor((np.arange(width) + 0.5) * num_frames / width).astype(int), num_frames - 1)
+        self.index = np.ix_(rows[::-1], cols)  # resize and flip (frequency bin 0 at the bottom) in one index
+        self.height, self.width, self.log_floor = height, width, log_floor
+        self.mean = np.asarray(IMAGENET_DEFAULT_MEAN)
+        self.std = np.asarray(IMAGENET_DEFAULT_STD)
+
+    def __call__(self, psd_per_axis) -> np.ndarray:
+        """``psd_per_axis``: C arrays ``(K, F)`` (frequency rows, time columns) -> ``(3, G*H, W)`` float64 image."""
+        groups = len(psd_per_axis) // 3
+        image = np.empty((3, groups * self.height, self.width))
+        for channel, psd in enumerate(psd_per_axis):
+            log_psd = np.log10(psd + self.log_floor)
+            lo, hi = log_psd.min(), log_psd.max()
+            scaled = (log_psd - lo) / (hi - lo) if hi > lo else np.zeros_like(log_psd)
+            group, colour = divmod(channel, 3)
+            tile = scaled[self.index]
+            image[colour, group * self.height : (group + 1) * self.height] = (tile - self.mean[colour]) / self.std[
+                colour
+            ]
+        return image
+
+
+def matplotlib_pipeline(extractor: ImuSpectrogramFeatureExtractor, post: NumpyImage):
+    from matplotlib import mlab
+
+    window = np.hanning(extractor.n_fft)  # the window mlab.window_hanning applies
+    kwargs = dict(
+        NFFT=extractor.n_fft,
+        Fs=extractor.sampling_rate,
+        window=window,
+        noverlap=extractor.n_fft - extractor.hop_length,
+        mode="psd",
+    )
+
+    def image(x: np.ndarray) -> np.ndarray:  # x: (T, C) float64
+        return post([mlab.specgram(x[:, c], **kwargs)[0] for c in range(x.shape[1])])
+
+    return image
+
+
+def scipy_pipeline(extractor: ImuSpectrogramFeatureExtractor, post: NumpyImage):
+    from scipy import signal
+
+    kwargs = dict(
+        fs=extractor.sampling_rate,
+        window=np.hanning(extractor.n_fft),  # symmetric Hann, as numpy.hanning (scipy's "hann" would be periodic)
+        nperseg=extractor.n_fft,
+        noverlap=extractor.n_fft - extractor.hop_length,
+        detrend=False,
+        return_onesided=True,
+        scaling="density",
+        mode="psd",
+        axis=-1,
+    )
+
+    def image(x: np.ndarray) -> np.ndarray:  # x: (T, C) float64
+        return post(list(signal.spectrogram(x.T, **kwargs)[2]))  # one call per window: (C, K, F)
+
+    return image
+
+
+class OtherLoad:
+    """CPU time other processes used while a block ran, as a fraction of all CPUs (Linux ``/proc/stat``; else None).
+
+    On a shared machine a neighbour's job slows the timing down; the script reports it instead of hiding it.
+    """
+
+    def __enter__(self):
+        self.start = self._machine_busy(), time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        busy, own, wall = self._machine_busy(), time.process_time(), time.perf_counter()
+        self.fraction = None
+        if busy is not None and self.start[0] is not None:
+            others = (busy - self.start[0]) - (own - self.start[1])
+            self.fraction = max(0.0, others / ((wall - self.start[2]) * (os.cpu_count() or 1)))
+
+    @staticmethod
+    def _machine_busy() -> float | None:
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:9]]
+        except (OSError, ValueError):
+            return None
+        return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
+
+
+def time_extractor(extractor, windows: np.ndarray, batch_size: int, rate: float, repeats: int) -> list[float]:
+    """Windows per second of each pass over ``windows``, called on batches as a data collator would."""
+    extractor(windows[:batch_size], sampling_rate=rate)  # warm-up: plan and scratch buffers
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for i in range(0, len(windows), batch_size):
+            extractor(windows[i : i + batch_size], sampling_rate=rate)["pixel_values"]
+        rates.append(len(windows) / (time.perf_counter() - start))
+    return rates
+
+
+def time_baseline(image_fn, windows: np.ndarray, repeats: int) -> list[float]:
+    image_fn(windows[0].astype(np.float64))  # warm-up (imports, caches)
+    rates = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for window in windows:
+            image_fn(window.astype(np.float64))
+        rates.append(len(windows) / (time.perf_counter() - start))
+    return rates
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--windows", type=int, default=None, help="windows timed for ours (default 10000; 1000 quick)")
+    parser.add_argument(
+        "--baseline-windows",
+        type=int,
+        default=None,
+        help="windows timed for each baseline, the first ones of the set (default: all; 200 with --quick); fewer "
+        "than --windows are extrapolated per window",
+    )
+    parser.add_argument("--batch-size", type=int, default=64, help="windows per extractor call (default 64)")
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes per method; the best counts (default 3)")
+    parser.add_argument("--channels", type=int, default=6, help="IMU channels per window, a multiple of 3")
+    parser.add_argument("--samples", type=int, default=500, help="samples per window (default 500 = 10 s)")
+    parser.add_argument("--rate", type=float, default=50.0, help="sampling rate in Hz (default 50)")
+    parser.add_argument("--check-windows", type=int, default=None, help="windows compared (default 200; 50 quick)")
+    parser.add_argument("--atol", type=float, default=1e-4, help="absolute tolerance of the image comparison")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="a run of well under a minute")
+    parser.add_argument("--json", type=Path, default=None, help="write the results as a flat JSON object here")
+    args = parser.parse_args(argv)
+    if args.windows is None:
+        args.windows = 1000 if args.quick else 10_000
+    if args.baseline_windows is None:
+        args.baseline_windows = 200 if args.quick else args.windows
+    args.baseline_windows = min(args.baseline_windows, args.windows)
+    if args.check_windows is None:
+        args.check_windows = 50 if args.quick else 200
+    args.check_windows = min(args.check_windows, args.windows)
+    if args.channels % 3 or args.channels <= 0:
+        parser.error("--channels must be a positive multiple of 3")
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    threads = torch.get_num_threads()
+
+    extractor = ImuSpectrogramFeatureExtractor(feature_size=args.channels, sampling_rate=args.rate)
+    windows = synthetic_imu(args.windows, args.samples, args.channels, args.rate, args.seed)
+    num_frames = 1 + (args.samples - extractor.n_fft) // extractor.hop_length
+    post = NumpyImage(
+        extractor.n_fft // 2 + 1, num_frames, extractor.image_height, extractor.image_width, extractor.log_floor
+    )
+    baselines = {"matplotlib": matplotlib_pipeline(extractor, post), "scipy": scipy_pipeline(extractor, post)}
+
+    print(
+        f"{args.windows} windows of {args.channels} channels x {args.samples} samples at {args.rate:g} Hz "
+        f"(synthetic still/walk/run/posture IMU, float32), image (3, {args.channels // 3 * extractor.image_height}, "
+        f"{extractor.image_width}); n_fft={extractor.n_fft}, hop={extractor.hop_length}"
+    )
+    print(
+        f"ours: batches of {args.batch_size} windows per call, torch threads = {threads} (of {os.cpu_count()} CPUs); "
+        f"baselines: one window at a time, single-threaded; best of {args.repeats} passes each"
+    )
+
+    # Equal outputs first: ours (float32) against both float64 baselines on windows spread over the set.
+    check = np.unique(np.linspace(0, args.windows - 1, args.check_windows).astype(int))
+    ours_images = np.concatenate(
+        [
+            extractor(windows[check[i : i + args.batch_size]], sampling_rate=args.rate)["pixel_values"].numpy()
+            for i in range(0, len(check), args.batch_size)
+        ]
+    )
+    max_diff = {}
+    for name, image_fn in baselines.items():
+        reference = np.stack([image_fn(windows[i].astype(np.float64)) for i in check])
+        max_diff[name] = float(np.abs(ours_images - reference).max())
+        np.testing.assert_allclose(ours_images, reference, rtol=0, atol=args.atol, err_msg=f"ours vs {name}")
+    print(
+        f"outputs equal on {len(check)} windows (atol {args.atol:g}): max |ours - matplotlib| = "
+        f"{max_diff['matplotlib']:.2e}, max |ours - scipy| = {max_diff['scipy']:.2e}"
+    )
+
+    load = {}
+    with OtherLoad() as load["ours"]:
+        ours = time_extractor(extractor, windows, args.batch_size, args.rate, args.repeats)
+    results = {"ours": (args.windows, ours)}
+    for name, image_fn in baselines.items():
+        with OtherLoad() as load[name]:
+            rates = time_baseline(image_fn, windows[: args.baseline_windows], args.repeats)
+        results[name] = (args.baseline_windows, rates)
+
+    best = {name: max(rates) for name, (_, rates) in results.items()}
+    speedup = {name: best["ours"] / best[name] for name in baselines}
+    print()
+    print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'ours is':>10}")
+    for name, (count, rates) in results.items():
+        ratio = "" if name == "ours" else f"{speedup[name]:.1f}x"
+        note = " (extrapolated)" if count < args.windows else ""
+        print(f"{name:<12}{count:>15}{max(rates):>18,.0f}{statistics.median(rates):>10,.0f}{ratio:>10}{note}")
+    print()
+    shares = {name: meter.fraction for name, meter in load.items() if meter.fraction is not None}
+    if shares:
+        listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
+        print(f"CPU share taken by other processes while timing: {listed}")
+        if max(shares.values()) > 0.05:
+            print("  (a busy machine: the throughputs above are lower bounds, ours more so since it uses every core)")
+    if args.baseline_windows < args.windows:
+        print(
+            f"baselines were timed on the first {args.baseline_windows} windows only; their per-window throughput is "
+            f"extrapolated to the {args.windows} windows"
+        )
+    print(
+        f"speed-up of ours: {speedup['matplotlib']:.1f}x over the matplotlib pipeline, "
+        f"{speedup['scipy']:.1f}x over the scipy pipeline ({threads} torch threads, batch size {args.batch_size})"
+    )
+
+    if args.json is not None:
+        record = {
+            "windows": args.windows,
+            "baseline_windows": args.baseline_windows,
+            "baseline_extrapolated": args.baseline_windows < args.windows,
+            "batch_size": args.batch_size,
+            "threads": threads,
+            "cpu_count": os.cpu_count(),
+            "channels": args.channels,
+            "samples": args.samples,
+            "sampling_rate": args.rate,
+            "repeats": args.repeats,
+            "quick": args.quick,
+            "ours_windows_per_s": best["ours"],
+            "ours_windows_per_s_median": statistics.median(ours),
+            "matplotlib_windows_per_s": best["matplotlib"],
+            "scipy_windows_per_s": best["scipy"],
+            "speedup_vs_matplotlib": speedup["matplotlib"],
+            "speedup_vs_scipy": speedup["scipy"],
+            "check_windows": int(len(check)),
+            "atol": args.atol,
+            "max_abs_diff_vs_matplotlib": max_diff["matplotlib"],
+            "max_abs_diff_vs_scipy": max_diff["scipy"],
+            "other_processes_cpu_fraction_ours": load["ours"].fraction,
+            "other_processes_cpu_fraction_matplotlib": load["matplotlib"].fraction,
+            "other_processes_cpu_fraction_scipy": load["scipy"].fraction,
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(record, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
