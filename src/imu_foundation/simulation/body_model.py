@@ -1,0 +1,336 @@
+"""Body models: smplx's SMPL, SMPL-H and SMPL-X loaded from the user's files, or the embedded generated body.
+
+``load_body_model()`` with no path gives the embedded default (see :mod:`.embedded_body`); with a path it loads
+licensed SMPL-family files the user downloaded from the MPI sites, e.g.::
+
+    load_body_model("~/models/smpl")                       # folder with SMPL_NEUTRAL.pkl (or .npz)
+    load_body_model("~/models/smplx/SMPLX_MALE.npz", gender="male")
+    load_body_model("~/amass/body_models/smplh", model_type="smplh", gender="female")  # AMASS layout: female/model.npz
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import smplx
+import torch
+from smplx.lbs import batch_rigid_transform, batch_rodrigues
+from smplx.utils import Struct
+from torch import Tensor
+
+from .embedded_body import COARSE_NUM_VERTICES, EMBEDDED_BODY_FILE, generate_body_model_arrays
+from .motion import MotionSequence
+from .skeleton import NUM_SMPL_VERTICES, SMPL_SENSOR_SITES, SensorSite
+
+ModelType = Literal["smpl", "smplh", "smplx"]
+NUM_SMPLX_VERTICES = 10475
+_SMPL_REQUIRED_ARRAYS = ("v_template", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table", "f")
+# SMPL-X vertices of body-worn sensors (the Xsens MVN placement on the SMPL-X mesh). The arm and thigh sites of the
+# SMPL table have no published SMPL-X counterpart; use a custom SensorSite for them.
+SMPLX_SENSOR_SITES: dict[str, SensorSite] = {
+    site.name: site
+    for site in (
+        SensorSite("left_wrist", 4617, 18),
+        SensorSite("right_wrist", 7348, 19),
+        SensorSite("left_shank", 3811, 4),
+        SensorSite("right_shank", 6568, 5),
+        SensorSite("left_ankle", 5894, 7),
+        SensorSite("right_ankle", 8588, 8),
+        SensorSite("pelvis", 5493, 0),
+        SensorSite("chest", 5528, 9),
+        SensorSite("head", 8942, 15),
+    )
+}
+
+
+class BodyModelFileError(FileNotFoundError):
+    """A body-model file is missing or cannot be read; the message names the file and where it was looked for."""
+
+
+@dataclass
+class BodyModel:
+    """An smplx body model plus the named sensor sites on its mesh.
+
+    Attributes:
+        model: the smplx module (``smplx.SMPL``, ``SMPLH`` or ``SMPLX``), float64.
+        model_type: ``"smpl"``, ``"smplh"`` or ``"smplx"``.
+        sites: named sensor sites on this mesh (vertex id and orienting joint).
+        source: the file it was loaded from, or ``"embedded"``.
+        topology: ``"smpl"`` for the real SMPL / SMPL-H mesh, ``"smplx"`` for SMPL-X, or the generated body's tag.
+    """
+
+    model: torch.nn.Module
+    model_type: ModelType
+    sites: dict[str, SensorSite]
+    source: str
+    topology: str
+
+    @property
+    def num_vertices(self) -> int:
+        return int(self.model.v_template.shape[0])
+
+    @property
+    def num_joints(self) -> int:
+        return int(self.model.J_regressor.shape[0])
+
+    @property
+    def parents(self) -> Tensor:
+        """``(J,)`` parent of each joint, ``-1`` for the root."""
+        parents = self.model.parents.clone()
+        parents[0] = -1
+        return parents
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.model.v_template.dtype
+
+    def site(self, name: str) -> SensorSite:
+        """The named sensor site on this mesh; a clear error lists the known ones."""
+        if name not in self.sites:
+            raise KeyError(
+                f"no sensor site {name!r} on this {self.topology} body (from {self.source}); known sites: "
+                f"{sorted(self.sites)}. Pass a SensorSite(name, vertex, joint) to place a sensor anywhere."
+            )
+        return self.sites[name]
+
+    # ------------------------------------------------------------------ pose and shape inputs
+
+    def full_pose(self, motion: MotionSequence) -> Tensor:
+        """``(T, J, 3)`` axis-angle of every joint of this model, in smplx's order, including its pose mean."""
+        frames = motion.num_frames
+        if self.model_type == "smpl":
+            pose = motion.full_pose()
+        else:
+            hands = (
+                motion.hand_pose if motion.hand_pose is not None else torch.zeros(frames, 30, 3, dtype=torch.float64)
+            )
+            face = [torch.zeros(frames, 3, 3, dtype=torch.float64)] if self.model_type == "smplx" else []
+            pose = torch.cat([motion.global_orient[:, None], motion.body_pose[:, :21], *face, hands], dim=1)
+        pose = pose.to(self.dtype)
+        if hasattr(self.model, "pose_mean"):
+            pose = pose + self.model.pose_mean.reshape(1, -1, 3)
+        return pose
+
+    def shape_components(self, betas: Tensor) -> tuple[Tensor, Tensor]:
+        """``(1, K)`` shape coefficients and ``(V, 3, K)`` shape directions (SMPL-X adds a neutral expression)."""
+        num_betas = self.model.shapedirs.shape[-1]
+        coefficients = torch.zeros(1, num_betas, dtype=self.dtype)
+        used = min(num_betas, betas.numel())
+        coefficients[0, :used] = betas.reshape(-1)[:used].to(self.dtype)
+        return coefficients, self.model.shapedirs
+
+    # ------------------------------------------------------------------ the full smplx forward pass
+
+    @torch.no_grad()
+    def full_mesh_forward(self, motion: MotionSequence, chunk_frames: int = 1024) -> tuple[Tensor, Tensor]:
+        """Runs smplx's own forward pass over the whole mesh, chunk by chunk.
+
+        Returns:
+            ``(T, V, 3)`` vertex positions (m, world) and ``(T, J, 3, 3)`` global joint rotations
+            ``R_world_from_joint`` from ``smplx.lbs.batch_rigid_transform``.
+        """
+        full_pose = self.full_pose(motion)
+        betas, _ = self.shape_components(motion.betas)
+        vertices, rotations = [], []
+        for start in range(0, motion.num_frames, chunk_frames):
+            pose = full_pose[start : start + chunk_frames]
+            frames = pose.shape[0]
+            if hasattr(self.model, "pose_mean"):  # smplx adds it back
+                pose = pose - self.model.pose_mean.reshape(1, -1, 3)
+            kwargs = self._smplx_forward_kwargs(pose)
+            output = self.model(
+                betas=betas.expand(frames, -1),
+                transl=motion.transl[start : start + chunk_frames].to(self.dtype),
+                **kwargs,
+            )
+            vertices.append(output.vertices)
+            rot_mats = batch_rodrigues(full_pose[start : start + chunk_frames].reshape(-1, 3)).reshape(frames, -1, 3, 3)
+            rest_joints = self.model.J_regressor @ (self.model.v_template + (self.model.shapedirs @ betas[0]))
+            _, relative = batch_rigid_transform(
+                rot_mats, rest_joints.expand(frames, -1, -1), self.model.parents, dtype=self.dtype
+            )
+            rotations.append(relative[..., :3, :3])
+        return torch.cat(vertices), torch.cat(rotations)
+
+    def _smplx_forward_kwargs(self, pose: Tensor) -> dict[str, Tensor]:
+        """Splits a ``(T, J, 3)`` pose (without the pose mean) into smplx's keyword arguments."""
+        frames = pose.shape[0]
+        flat = pose.reshape(frames, -1)
+        kwargs = {"global_orient": flat[:, :3]}
+        if self.model_type == "smpl":
+            kwargs["body_pose"] = flat[:, 3:]
+            return kwargs
+        kwargs["body_pose"] = flat[:, 3:66]
+        offset = 66
+        if self.model_type == "smplx":
+            kwargs.update(jaw_pose=flat[:, 66:69], leye_pose=flat[:, 69:72], reye_pose=flat[:, 72:75])
+            kwargs["expression"] = torch.zeros(frames, self.model.num_expression_coeffs, dtype=self.dtype)
+            offset = 75
+        kwargs.update(left_hand_pose=flat[:, offset : offset + 45], right_hand_pose=flat[:, offset + 45 : offset + 90])
+        return kwargs
+
+
+# ---------------------------------------------------------------------- loading
+
+
+def load_body_model(
+    path: str | Path | None = None,
+    model_type: ModelType | None = None,
+    gender: str = "neutral",
+    num_betas: int = 10,
+    num_vertices: int | None = None,
+) -> BodyModel:
+    """Loads a body model for IMU simulation (float64, so that finite-difference accelerations stay exact).
+
+    Args:
+        path: ``None`` for the embedded generated body; otherwise a model file (``.pkl`` / ``.npz``) or a folder
+            holding the usual SMPL-family file names (``SMPL_NEUTRAL.pkl``, ``SMPLH_MALE.pkl``,
+            ``SMPLX_FEMALE.npz``, AMASS's ``smplh/<gender>/model.npz``, ...).
+        model_type: ``"smpl"``, ``"smplh"`` or ``"smplx"``; guessed from the file name when ``None``.
+        gender: ``"neutral"``, ``"male"`` or ``"female"``, used to pick the file in a folder.
+        num_betas: shape coefficients to use (at most what the file has).
+        num_vertices: embedded body only: mesh size (default 1,200; 6,890 builds SMPL's size for benchmarks).
+    Raises:
+        BodyModelFileError: the file is missing (the message lists every path looked at) or is not a body model.
+    """
+    if path is None:
+        return _embedded_body_model(num_vertices or COARSE_NUM_VERTICES)
+    if num_vertices is not None:
+        raise ValueError("num_vertices only applies to the embedded body; a model file fixes its own mesh.")
+    if gender not in ("neutral", "male", "female"):
+        raise ValueError(f"gender must be 'neutral', 'male' or 'female', got {gender!r}.")
+    file, model_type = _find_model_file(Path(path).expanduser(), model_type, gender)
+    if file.suffix == ".npz" and model_type == "smpl":
+        arrays = _read_npz(file)
+        model = _smpl_from_arrays(arrays, num_betas, file)
+        sites = _sites_from_arrays(arrays) or _sites_for_topology(model.v_template.shape[0])
+        topology = str(arrays.get("topology", _topology_name(model.v_template.shape[0])))
+        return BodyModel(model, "smpl", sites, str(file), topology)
+    model = _smplx_from_file(file, model_type, gender, num_betas)
+    vertices = int(model.v_template.shape[0])
+    return BodyModel(model, model_type, _sites_for_topology(vertices), str(file), _topology_name(vertices))
+
+
+@lru_cache(maxsize=4)
+def _embedded_arrays(num_vertices: int) -> tuple[dict[str, np.ndarray], str]:
+    if num_vertices == COARSE_NUM_VERTICES and EMBEDDED_BODY_FILE.is_file():
+        return _read_npz(EMBEDDED_BODY_FILE), f"embedded ({EMBEDDED_BODY_FILE.name})"
+    return generate_body_model_arrays(num_vertices), f"embedded (generated, {num_vertices} vertices)"
+
+
+def _embedded_body_model(num_vertices: int) -> BodyModel:
+    """A fresh model each call (callers may modify its buffers); the arrays behind it are cached."""
+    arrays, source = _embedded_arrays(num_vertices)
+    model = _smpl_from_arrays(arrays, 10, EMBEDDED_BODY_FILE)
+    return BodyModel(model, "smpl", _sites_from_arrays(arrays), source, str(arrays["topology"]))
+
+
+def _smpl_from_arrays(arrays: dict[str, np.ndarray], num_betas: int, file: Path) -> torch.nn.Module:
+    missing = [key for key in _SMPL_REQUIRED_ARRAYS if key not in arrays]
+    if missing:
+        raise BodyModelFileError(
+            f"{file} is not an SMPL body model: it lacks {missing} (an SMPL file holds {list(_SMPL_REQUIRED_ARRAYS)})."
+        )
+    vertices = arrays["v_template"].shape[0]
+    if arrays["shapedirs"].shape[:2] != (vertices, 3) or arrays["weights"].shape[0] != vertices:
+        raise BodyModelFileError(
+            f"{file}: inconsistent arrays: v_template {arrays['v_template'].shape}, shapedirs "
+            f"{arrays['shapedirs'].shape}, weights {arrays['weights'].shape}."
+        )
+    keypoints = None
+    if "keypoint_names" in arrays:
+        keypoints = dict(zip(arrays["keypoint_names"].tolist(), arrays["keypoint_vertex_ids"].tolist()))
+    with contextlib.redirect_stdout(io.StringIO()):  # smplx prints a warning for 10-coefficient shape spaces
+        return smplx.SMPL(
+            model_path=str(file),
+            data_struct=Struct(**arrays),
+            num_betas=num_betas,
+            vertex_ids=keypoints,
+            dtype=torch.float64,
+        ).requires_grad_(False)
+
+
+def _smplx_from_file(file: Path, model_type: ModelType, gender: str, num_betas: int) -> torch.nn.Module:
+    classes = {"smpl": smplx.SMPL, "smplh": smplx.SMPLH, "smplx": smplx.SMPLX}
+    kwargs = {} if model_type == "smpl" else {"ext": file.suffix[1:], "use_pca": False, "flat_hand_mean": True}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            model = classes[model_type](
+                model_path=str(file), gender=gender, num_betas=num_betas, dtype=torch.float64, **kwargs
+            )
+    except (ModuleNotFoundError, ImportError) as error:
+        raise BodyModelFileError(
+            f"{file} needs the module {error.name!r} to unpickle; original SMPL .pkl files reference chumpy. "
+            "Use the 'removed chumpy' files from the SMPL site, or an .npz export."
+        ) from error
+    except Exception as error:  # noqa: BLE001 - any parse failure is reported with the file named
+        raise BodyModelFileError(f"{file} could not be read as a {model_type.upper()} model: {error!r}") from error
+    return model.requires_grad_(False)
+
+
+def _read_npz(file: Path) -> dict[str, np.ndarray]:
+    try:
+        with np.load(file, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except Exception as error:  # noqa: BLE001
+        raise BodyModelFileError(f"{file} could not be read as a NumPy .npz body model: {error!r}") from error
+
+
+def _find_model_file(path: Path, model_type: ModelType | None, gender: str) -> tuple[Path, ModelType]:
+    """Resolves a file or folder to one model file and its type; errors list every candidate path tried."""
+    if path.is_file():
+        guessed = model_type or _guess_model_type(path)
+        if guessed is None:
+            raise ValueError(
+                f"cannot tell the model type of {path} from its name; pass model_type='smpl'|'smplh'|'smplx'."
+            )
+        return path, guessed
+    if not path.is_dir():
+        raise BodyModelFileError(f"body model path {path} does not exist (neither a file nor a folder).")
+    candidates: list[tuple[Path, ModelType]] = []
+    for kind in [model_type] if model_type else ["smpl", "smplh", "smplx"]:
+        upper, short = gender.upper(), {"neutral": "neutral", "male": "m", "female": "f"}[gender]
+        names = [f"{kind.upper()}_{upper}.pkl", f"{kind.upper()}_{upper}.npz", f"{kind}/{kind.upper()}_{upper}.pkl",
+                 f"{kind}/{kind.upper()}_{upper}.npz", f"{gender}/model.npz", f"{kind}/{gender}/model.npz"]  # fmt: skip
+        if kind == "smpl":
+            names += [f"basicmodel_{short}_lbs_10_207_0_v1.1.0.pkl", f"basicModel_{short}_lbs_10_207_0_v1.0.0.pkl"]
+        candidates += [(path / name, kind) for name in names]
+    for candidate, kind in candidates:
+        if candidate.is_file():
+            return candidate, kind
+    looked = "\n  ".join(str(c) for c, _ in candidates)
+    raise BodyModelFileError(
+        f"no {model_type or 'SMPL-family'} model file for gender {gender!r} in {path}. Looked for:\n  {looked}\n"
+        "Download the models from https://smpl.is.tue.mpg.de / https://smpl-x.is.tue.mpg.de (licence required), "
+        "or call load_body_model() without a path for the embedded generated body."
+    )
+
+
+def _guess_model_type(file: Path) -> ModelType | None:
+    name = file.name.lower()
+    for kind in ("smplx", "smplh", "smpl"):
+        if name.startswith(kind) or f"/{kind}/" in file.as_posix().lower():
+            return kind  # type: ignore[return-value]
+    return "smpl" if name.startswith("basicmodel") else None
+
+
+def _sites_from_arrays(arrays: dict[str, np.ndarray]) -> dict[str, SensorSite]:
+    if "site_names" not in arrays:
+        return {}
+    rows = zip(arrays["site_names"].tolist(), arrays["site_vertex_ids"].tolist(), arrays["site_joint_ids"].tolist())
+    return {name: SensorSite(name, int(vertex), int(joint)) for name, vertex, joint in rows}
+
+
+def _sites_for_topology(num_vertices: int) -> dict[str, SensorSite]:
+    """The published sensor vertices for the real SMPL / SMPL-H (6,890) or SMPL-X (10,475) meshes, else none."""
+    return {NUM_SMPL_VERTICES: SMPL_SENSOR_SITES, NUM_SMPLX_VERTICES: SMPLX_SENSOR_SITES}.get(num_vertices, {})
+
+
+def _topology_name(num_vertices: int) -> str:
+    return {NUM_SMPL_VERTICES: "smpl", NUM_SMPLX_VERTICES: "smplx"}.get(num_vertices, f"unknown-{num_vertices}")

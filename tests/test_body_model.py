@@ -1,0 +1,211 @@
+"""Body models: the embedded generated SMPL-format body, user files (SMPL .npz/.pkl, SMPL-H), sites and errors."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+import smplx
+import torch
+
+from imu_foundation.simulation import (
+    SMPL_SENSOR_SITES,
+    BodyModelFileError,
+    MotionSequence,
+    SensorSite,
+    generate_body_model_arrays,
+    load_body_model,
+    simulate_imu,
+    write_body_model,
+)
+from imu_foundation.simulation.embedded_body import EMBEDDED_BODY_FILE
+from imu_foundation.simulation.skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_INDEX
+
+REQUIRED_SITES = {
+    "left_wrist", "right_wrist", "left_forearm", "right_forearm", "left_thigh", "right_thigh", "left_shank",
+    "right_shank", "pelvis", "chest", "head",
+}  # fmt: skip
+
+
+def test_shipped_body_file_is_what_the_generator_builds():
+    with np.load(EMBEDDED_BODY_FILE, allow_pickle=False) as shipped:
+        regenerated = generate_body_model_arrays()
+        assert sorted(shipped.files) == sorted(regenerated)
+        for key, value in regenerated.items():
+            np.testing.assert_array_equal(shipped[key], value, err_msg=key)
+
+
+def test_embedded_body_is_an_smpl_model_with_plausible_proportions():
+    body = load_body_model()
+    assert isinstance(body.model, smplx.SMPL) and body.model_type == "smpl"
+    assert body.num_joints == 24 and body.num_vertices == 1200
+    assert REQUIRED_SITES <= set(body.sites) and set(body.sites) == set(SENSOR_SITE_NAMES)
+    arrays = generate_body_model_arrays()
+    np.testing.assert_allclose(arrays["weights"].sum(1), 1.0)
+    np.testing.assert_allclose(arrays["J_regressor"].sum(1), 1.0)
+    vertices, joints = arrays["v_template"], arrays["J"]
+    stature_m = vertices[:, 1].max() - vertices[:, 1].min()
+    arm_span_m = vertices[:, 0].max() - vertices[:, 0].min()
+    assert 1.6 < stature_m < 1.85 and 0.95 < arm_span_m / stature_m < 1.1
+    index = SMPL_JOINT_INDEX
+    assert (
+        joints[index["head"], 1] > joints[index["neck"], 1] > joints[index["pelvis"], 1] > joints[index["left_knee"], 1]
+    )
+    assert joints[index["left_wrist"], 0] > joints[index["left_elbow"], 0] > 0 > joints[index["right_elbow"], 0]
+    # Each site's vertex lies on the segment of its orienting joint.
+    owner = arrays["weights"].argmax(1)
+    for site in body.sites.values():
+        assert owner[site.vertex] == site.joint, site
+
+
+def test_shape_space_changes_stature_and_moves_the_joints():
+    body = load_body_model()
+
+    def standing(betas):
+        frames = 2
+        motion = MotionSequence.from_tensors(torch.zeros(frames, 3), torch.zeros(frames, 23, 3), None, 30.0, betas)
+        vertices, _ = body.full_mesh_forward(motion)
+        return vertices[0]
+
+    mean, tall = standing(torch.zeros(10)), standing(torch.tensor([2.0] + [0.0] * 9))
+    height = lambda v: v[:, 1].max() - v[:, 1].min()  # noqa: E731
+    assert height(tall) / height(mean) == pytest.approx(1.10, abs=0.01)
+    wide = standing(torch.tensor([0.0, 2.0] + [0.0] * 8))
+    assert (wide[:, 2].max() - wide[:, 2].min()) > (mean[:, 2].max() - mean[:, 2].min())
+
+
+def test_write_body_model_never_overwrites(tmp_path):
+    target = tmp_path / "body.npz"
+    target.write_bytes(b"user data")
+    with pytest.raises(FileExistsError, match="already exists"):
+        write_body_model(target)
+    assert target.read_bytes() == b"user data"
+    with pytest.raises(ValueError, match=".npz"):
+        write_body_model(tmp_path / "body.pkl")
+
+
+@pytest.fixture(scope="module")
+def smpl_sized_arrays():
+    return generate_body_model_arrays(6890)
+
+
+def test_generated_smpl_sized_body_keeps_its_own_sites(tmp_path, smpl_sized_arrays):
+    path = write_body_model(tmp_path / "SMPL_NEUTRAL.npz", num_vertices=6890)
+    body = load_body_model(path)
+    assert body.num_vertices == 6890 and body.topology.startswith("imu-foundation-generated")
+    assert body.site("left_wrist").vertex == int(
+        smpl_sized_arrays["site_vertex_ids"][list(smpl_sized_arrays["site_names"]).index("left_wrist")]
+    )
+    assert body.site("left_wrist").vertex != SMPL_SENSOR_SITES["left_wrist"].vertex
+
+
+def _real_topology_arrays(arrays):
+    """An SMPL-layout file with SMPL's vertex count and no site table: what a real SMPL file looks like."""
+    smpl_keys = ("v_template", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table", "f", "J")
+    return {key: arrays[key] for key in smpl_keys}
+
+
+@pytest.mark.parametrize("extension", ["npz", "pkl"])
+def test_real_smpl_topology_uses_the_transpose_and_dip_vertex_ids(tmp_path, smpl_sized_arrays, extension):
+    arrays = _real_topology_arrays(smpl_sized_arrays)
+    path = tmp_path / f"SMPL_NEUTRAL.{extension}"
+    if extension == "npz":
+        np.savez(path, **arrays)
+    else:  # real SMPL releases are pickles; this one imitates a user's downloaded file
+        with open(path, "wb") as file:
+            pickle.dump(arrays, file)
+    body = load_body_model(tmp_path)  # a folder: the file is found by SMPL's naming convention
+    assert body.topology == "smpl" and body.source == str(path)
+    assert body.sites == SMPL_SENSOR_SITES
+    assert body.site("left_wrist").vertex == 1961 and body.site("right_wrist").vertex == 5424
+    assert body.site("head").vertex == 411 and body.site("pelvis").vertex == 3021
+    assert body.site("left_wrist").joint == 18  # oriented by the forearm, like TransPose
+
+
+def test_missing_model_file_lists_where_it_looked(tmp_path):
+    with pytest.raises(BodyModelFileError) as error:
+        load_body_model(tmp_path, model_type="smpl", gender="female")
+    message = str(error.value)
+    assert str(tmp_path / "SMPL_FEMALE.pkl") in message and "SMPL_FEMALE.npz" in message
+    assert "smpl.is.tue.mpg.de" in message
+    with pytest.raises(BodyModelFileError, match="does not exist"):
+        load_body_model(tmp_path / "nowhere" / "SMPL_NEUTRAL.pkl")
+
+
+def test_malformed_model_files_name_the_problem(tmp_path, smpl_sized_arrays):
+    incomplete = tmp_path / "SMPL_NEUTRAL.npz"
+    np.savez(incomplete, v_template=smpl_sized_arrays["v_template"])
+    with pytest.raises(BodyModelFileError, match=r"SMPL_NEUTRAL.npz is not an SMPL body model: it lacks \['shapedirs'"):
+        load_body_model(incomplete)
+    garbage = tmp_path / "SMPL_MALE.pkl"
+    garbage.write_bytes(b"not a pickle")
+    with pytest.raises(BodyModelFileError, match="SMPL_MALE.pkl could not be read as a SMPL model"):
+        load_body_model(garbage)
+    unnamed = tmp_path / "body.npz"
+    unnamed.write_bytes(b"")
+    with pytest.raises(ValueError, match="model_type"):
+        load_body_model(unnamed)
+
+
+def test_unknown_site_error_lists_the_known_sites():
+    body = load_body_model()
+    with pytest.raises(KeyError, match="left_wrist"):
+        body.site("left_pocket")
+
+
+def _smplh_arrays(arrays):
+    """SMPL-H's layout (52 joints: SMPL's first 22, then 15 joints per hand) built around the generated body."""
+    fingers = 15
+    vertices = arrays["v_template"].shape[0]
+    smpl_parents = arrays["kintree_table"][0].astype(np.int64)
+    parents = list(smpl_parents[:22])
+    for wrist in (20, 21):  # 5 fingers x 3 joints, each finger a chain from the wrist
+        base = len(parents)
+        for finger in range(5):
+            parents += [wrist, base + 3 * finger, base + 3 * finger + 1]
+    parents[0] = 2**32 - 1
+    kintree = np.array([parents, range(52)], dtype=np.int64)
+    weights = np.zeros((vertices, 52))
+    weights[:, :22] = arrays["weights"][:, :22]
+    weights[:, 22 + 4] += arrays["weights"][:, 22]  # SMPL's left hand -> first joint of the left middle finger
+    weights[:, 22 + fingers + 4] += arrays["weights"][:, 23]
+    hand_vertices = {side: np.flatnonzero(arrays["weights"][:, 22 + side] > 0.99) for side in (0, 1)}
+    J_regressor = np.zeros((52, vertices))
+    J_regressor[:22] = arrays["J_regressor"][:22]
+    for side in (0, 1):
+        for k in range(fingers):
+            J_regressor[22 + side * fingers + k, hand_vertices[side][k]] = 1.0
+    return {
+        "v_template": arrays["v_template"],
+        "shapedirs": arrays["shapedirs"],
+        "posedirs": np.zeros((vertices, 3, 51 * 9)),
+        "J_regressor": J_regressor,
+        "weights": weights,
+        "kintree_table": kintree,
+        "f": arrays["f"],
+        "hands_componentsl": np.eye(45),
+        "hands_componentsr": np.eye(45),
+        "hands_meanl": np.full(45, 0.1),
+        "hands_meanr": np.full(45, -0.1),
+    }
+
+
+def test_smplh_model_sensor_vertices_match_its_full_forward_pass(tmp_path, smpl_sized_arrays):
+    path = tmp_path / "SMPLH_NEUTRAL.npz"
+    np.savez(path, **_smplh_arrays(smpl_sized_arrays))
+    body = load_body_model(path)
+    assert body.model_type == "smplh" and isinstance(body.model, smplx.SMPLH) and body.num_joints == 52
+    generator = torch.Generator().manual_seed(0)
+    frames = 90
+    t = torch.arange(frames, dtype=torch.float64)[:, None] / 30.0
+    body_pose = (0.4 * torch.randn(63, generator=generator, dtype=torch.float64) * torch.sin(3 * t)).reshape(-1, 21, 3)
+    hands = (0.5 * torch.randn(90, generator=generator, dtype=torch.float64) * torch.sin(5 * t)).reshape(-1, 30, 3)
+    motion = MotionSequence.from_tensors(0.3 * torch.sin(t).expand(-1, 3), body_pose, None, 30.0, hand_pose=hands)
+    left_hand_vertex = int(np.flatnonzero(smpl_sized_arrays["weights"][:, 22] > 0.99)[20])
+    sites = ["left_wrist", "right_wrist", "head", SensorSite("left_fingers", left_hand_vertex, 22 + 4)]
+    fast = simulate_imu(motion, body, sites, dtype=torch.float64)
+    full = simulate_imu(motion, body, sites, method="full_mesh", dtype=torch.float64)
+    torch.testing.assert_close(fast.acc, full.acc, atol=1e-5, rtol=0)
+    torch.testing.assert_close(fast.gyro, full.gyro, atol=1e-5, rtol=0)
+    assert fast.gyro[:, 3].abs().max() > 1.0  # the finger sensor turns with the hand pose
