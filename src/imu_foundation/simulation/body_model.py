@@ -20,12 +20,13 @@ from typing import Literal
 import numpy as np
 import smplx
 import torch
-from smplx.lbs import batch_rigid_transform, batch_rodrigues
+from smplx.lbs import batch_rigid_transform, lbs
 from smplx.utils import Struct
 from torch import Tensor
 
 from .embedded_body import COARSE_NUM_VERTICES, EMBEDDED_BODY_FILE, generate_body_model_arrays
 from .motion import MotionSequence
+from .rotations import axis_angle_to_matrix
 from .skeleton import NUM_SMPL_VERTICES, SMPL_SENSOR_SITES, SensorSite
 
 ModelType = Literal["smpl", "smplh", "smplx"]
@@ -129,51 +130,41 @@ class BodyModel:
 
     @torch.no_grad()
     def full_mesh_forward(self, motion: MotionSequence, chunk_frames: int = 1024) -> tuple[Tensor, Tensor]:
-        """Runs smplx's own forward pass over the whole mesh, chunk by chunk.
+        """Poses the whole mesh with smplx's linear blend skinning (``smplx.lbs.lbs``), chunk by chunk.
+
+        This is the computation inside smplx's ``forward`` (shape blend shapes, joint regression, pose blend
+        shapes, the kinematic chain, skinning of every vertex), fed rotation matrices from the package's exact
+        Rodrigues formula: smplx's own axis-angle conversion adds 1e-8 to every rotation vector, an error that
+        finite differences amplify wherever an axis-angle sequence wraps around pi.
 
         Returns:
             ``(T, V, 3)`` vertex positions (m, world) and ``(T, J, 3, 3)`` global joint rotations
-            ``R_world_from_joint`` from ``smplx.lbs.batch_rigid_transform``.
+            ``R_world_from_joint``.
         """
         full_pose = self.full_pose(motion)
-        betas, _ = self.shape_components(motion.betas)
+        betas, shapedirs = self.shape_components(motion.betas)
+        rest_joints = self.model.J_regressor @ (self.model.v_template + shapedirs @ betas[0])  # (J, 3)
         vertices, rotations = [], []
         for start in range(0, motion.num_frames, chunk_frames):
-            pose = full_pose[start : start + chunk_frames]
-            frames = pose.shape[0]
-            if hasattr(self.model, "pose_mean"):  # smplx adds it back
-                pose = pose - self.model.pose_mean.reshape(1, -1, 3)
-            kwargs = self._smplx_forward_kwargs(pose)
-            output = self.model(
-                betas=betas.expand(frames, -1),
-                transl=motion.transl[start : start + chunk_frames].to(self.dtype),
-                **kwargs,
+            rot_mats = axis_angle_to_matrix(full_pose[start : start + chunk_frames])  # (t, J, 3, 3)
+            frames = rot_mats.shape[0]
+            posed, _ = lbs(
+                betas.expand(frames, -1),
+                rot_mats,
+                self.model.v_template,
+                shapedirs,
+                self.model.posedirs,
+                self.model.J_regressor,
+                self.model.parents,
+                self.model.lbs_weights,
+                pose2rot=False,
             )
-            vertices.append(output.vertices)
-            rot_mats = batch_rodrigues(full_pose[start : start + chunk_frames].reshape(-1, 3)).reshape(frames, -1, 3, 3)
-            rest_joints = self.model.J_regressor @ (self.model.v_template + (self.model.shapedirs @ betas[0]))
+            vertices.append(posed + motion.transl[start : start + chunk_frames, None].to(self.dtype))
             _, relative = batch_rigid_transform(
                 rot_mats, rest_joints.expand(frames, -1, -1), self.model.parents, dtype=self.dtype
             )
             rotations.append(relative[..., :3, :3])
         return torch.cat(vertices), torch.cat(rotations)
-
-    def _smplx_forward_kwargs(self, pose: Tensor) -> dict[str, Tensor]:
-        """Splits a ``(T, J, 3)`` pose (without the pose mean) into smplx's keyword arguments."""
-        frames = pose.shape[0]
-        flat = pose.reshape(frames, -1)
-        kwargs = {"global_orient": flat[:, :3]}
-        if self.model_type == "smpl":
-            kwargs["body_pose"] = flat[:, 3:]
-            return kwargs
-        kwargs["body_pose"] = flat[:, 3:66]
-        offset = 66
-        if self.model_type == "smplx":
-            kwargs.update(jaw_pose=flat[:, 66:69], leye_pose=flat[:, 69:72], reye_pose=flat[:, 72:75])
-            kwargs["expression"] = torch.zeros(frames, self.model.num_expression_coeffs, dtype=self.dtype)
-            offset = 75
-        kwargs.update(left_hand_pose=flat[:, offset : offset + 45], right_hand_pose=flat[:, offset + 45 : offset + 90])
-        return kwargs
 
 
 # ---------------------------------------------------------------------- loading
