@@ -26,11 +26,13 @@ from .motion import (
     MotionSequence,
     pose_representation,
 )
+from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
 from .resample import resample
 from .sensor_errors import AxisErrors, ImuErrorModel
 from .skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_NAMES, SMPL_PARENTS, SMPL_SENSOR_SITES, SensorSite
 
 __all__ = [
+    "ACTIVITIES",
     "POSE_REPRESENTATION_DIM",
     "POSE_REPRESENTATION_NAMES",
     "SENSOR_SITE_NAMES",
@@ -49,9 +51,12 @@ __all__ = [
     "VirtualImu",
     "angular_velocity",
     "generate_body_model_arrays",
+    "generate_motion",
+    "list_activities",
     "load_body_model",
     "pose_representation",
     "resample",
+    "sample_motions",
     "second_derivative",
     "sensor_trajectories",
     "simulate_imu",
