@@ -5,6 +5,12 @@ exercise windows -> IMG2IMU spectrogram images -> the ImageNet-initialised Img2I
 embeddings, pictures and a few-shot, leave-subjects-out evaluation of the frozen features against a simple baseline.
 
     imu-foundation demo --output-dir outputs/demo
+
+``imu-foundation simulate`` simulates wrist (or any) IMU readings from a motion of the generated motion library or
+an AMASS file, on the embedded body or the user's SMPL files, and saves them with a plot.
+
+    imu-foundation simulate --activity jumping_jacks --seed 3 --sites left_wrist right_ankle --rate 50
+    imu-foundation simulate --motion CMU/01/01_01_poses.npz --body-model ~/models/smplh --model-type smplh
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ FEATURE_NAMES = {
     "random_init": "control: same encoder, random weights",
     "baseline": "baseline: per-channel mean/std/energy",
 }
-_SUBCOMMANDS = ("demo",)
+_SUBCOMMANDS = ("demo", "simulate")
+SIMULATION_FILES = {"readings": "imu.safetensors", "plot": "imu.png"}
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -246,6 +253,68 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Simulation
+# --------------------------------------------------------------------------------------------------------------
+def run_simulate(args: argparse.Namespace) -> int:
+    """Simulates IMU readings of one motion and saves ``imu.safetensors`` (acc, gyro, pose features) and ``imu.png``."""
+    from .plotting import save_imu_plot
+    from .simulation import ImuErrorModel, MotionSequence, generate_motion, load_body_model, pose_representation
+    from .simulation import simulate_imu as simulate
+
+    output_dir = Path(args.output_dir)
+    paths = {key: output_dir / name for key, name in SIMULATION_FILES.items()}
+    existing = [path for path in paths.values() if path.exists()]
+    if existing and not args.overwrite:
+        print(f"Refusing to overwrite {', '.join(map(str, existing))}; pass --overwrite or another --output-dir.")
+        return 1
+    if args.motion:
+        motion = MotionSequence.from_amass_npz(args.motion)
+    else:
+        motion = generate_motion(args.activity, args.seed, duration_s=args.duration_s, handedness=args.handedness)
+    body = load_body_model(args.body_model, model_type=args.model_type, gender=args.gender)
+    imu = simulate(
+        motion,
+        body,
+        args.sites,
+        sampling_rate_hz=args.rate,
+        acc_units=args.units,
+        gravity=args.gravity,
+        error_model=ImuErrorModel.consumer_mems() if args.sensor_errors else None,
+        seed=args.seed,
+    )
+    metadata = {
+        "sensor_names": json.dumps(imu.sensor_names),
+        "channel_names": json.dumps(imu.channel_names),
+        "sampling_rate_hz": str(imu.sampling_rate_hz),
+        "acc_units": imu.acc_units,
+        "gyro_units": "rad/s",
+        "gravity": imu.gravity,
+        "captions": json.dumps(motion.captions),
+        "activity": motion.activity or "",
+        "sequence_id": motion.sequence_id,
+        "motion_fps": str(motion.fps),
+        "generator": json.dumps(motion.metadata),
+        "simulation": json.dumps(imu.metadata),
+    }
+    output_dir.mkdir(parents=True, exist_ok=True)
+    tensors = {"acc": imu.acc.contiguous(), "gyro": imu.gyro.contiguous(), "pose": pose_representation(motion)}
+    save_file(tensors, str(paths["readings"]), metadata=metadata)
+    title = f"{motion.activity or motion.sequence_id}: " + (motion.captions[0] if motion.captions else "")
+    acc_units = "g" if imu.acc_units == "g" else "m/s^2"
+    save_imu_plot(imu.acc, imu.gyro, imu.sampling_rate_hz, imu.sensor_names, paths["plot"], acc_units, title)
+    print(f"motion: {motion.sequence_id}, {motion.duration_s:.1f} s at {motion.fps:g} fps; body: {body.source}")
+    for caption in motion.captions:
+        print(f"  caption: {caption}")
+    print(
+        f"readings: {tuple(imu.acc.shape)} acc ({imu.acc_units}, gravity {imu.gravity}) and gyro (rad/s) at "
+        f"{imu.sampling_rate_hz:g} Hz"
+    )
+    for path in paths.values():
+        print(f"wrote {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
@@ -273,6 +342,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--batch-size", type=int, default=64, help="windows per encoder batch (default: %(default)s)")
     demo.set_defaults(handler=run_demo)
+
+    from .simulation import list_activities
+
+    simulate = commands.add_parser("simulate", help="simulate IMU readings of a motion on an SMPL body")
+    source = simulate.add_mutually_exclusive_group()
+    source.add_argument("--activity", default="walking", choices=list_activities(), help="motion library activity")
+    source.add_argument("--motion", default=None, help="an AMASS .npz motion file instead of the library")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the motion and sensor errors (default: 0)")
+    simulate.add_argument("--duration-s", type=float, default=None, help="motion length (default: drawn)")
+    simulate.add_argument("--handedness", choices=("left", "right"), default=None, help="for one-handed activities")
+    simulate.add_argument("--sites", nargs="+", default=["left_wrist", "right_wrist"], help="sensor sites")
+    simulate.add_argument("--rate", type=float, default=50.0, help="sensor sampling rate in Hz (default: 50)")
+    simulate.add_argument("--units", choices=("mps2", "g"), default="mps2", help="accelerometer units")
+    simulate.add_argument("--gravity", choices=("include", "remove"), default="include", help="gravity mode")
+    simulate.add_argument("--sensor-errors", action="store_true", help="add consumer MEMS noise, bias, scale, ...")
+    simulate.add_argument("--body-model", default=None, help="SMPL-family model file or folder (default: embedded)")
+    simulate.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None)
+    simulate.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+    simulate.add_argument("--output-dir", default="outputs/simulate", help="where results go (default: %(default)s)")
+    simulate.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    simulate.set_defaults(handler=run_simulate)
     return parser
 
 
@@ -282,11 +372,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in _SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         argv = ["demo", *argv]
     args = build_parser().parse_args(argv)
-    for option in ("shots", "folds", "repeats", "batch_size"):
-        if getattr(args, option) < 1:
-            build_parser().error(f"--{option.replace('_', '-')} must be >= 1")
-    if args.max_windows is not None and args.max_windows < 1:
-        build_parser().error("--max-windows must be >= 1")
+    if args.command == "demo":
+        for option in ("shots", "folds", "repeats", "batch_size"):
+            if getattr(args, option) < 1:
+                build_parser().error(f"--{option.replace('_', '-')} must be >= 1")
+        if args.max_windows is not None and args.max_windows < 1:
+            build_parser().error("--max-windows must be >= 1")
     return args.handler(args)
 
 

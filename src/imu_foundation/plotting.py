@@ -175,6 +175,44 @@ def save_confusion_matrix(
     return _save(figure, path)
 
 
+def save_imu_plot(
+    acc: torch.Tensor | np.ndarray,
+    gyro: torch.Tensor | np.ndarray,
+    sampling_rate_hz: float,
+    sensor_names: Sequence[str],
+    path: str | Path,
+    acc_units: str = "m/s^2",
+    title: str = "",
+) -> Path:
+    """Saves a PNG of IMU readings: one row per sensor, accelerometer left, gyroscope right, x/y/z in colour.
+
+    Args:
+        acc / gyro: ``(T, S, 3)`` readings (``acc_units``; rad/s).
+        sampling_rate_hz: sample rate, for the time axis.
+        sensor_names: the ``S`` sensor names.
+    """
+    acc, gyro = np.asarray(acc, dtype=np.float64), np.asarray(gyro, dtype=np.float64)
+    if acc.ndim != 3 or acc.shape[-1] != 3 or acc.shape != gyro.shape or acc.shape[1] != len(sensor_names):
+        raise ValueError(f"acc and gyro must both be (T, S={len(sensor_names)}, 3), got {acc.shape} and {gyro.shape}.")
+    time_s = np.arange(acc.shape[0]) / sampling_rate_hz
+    figure = _figure(11.0, 1.0 + 2.2 * len(sensor_names))
+    axes = np.atleast_2d(figure.subplots(len(sensor_names), 2, sharex=True, squeeze=False))
+    for row, name in enumerate(sensor_names):
+        for column, (values, unit, kind) in enumerate(((acc, acc_units, "acc"), (gyro, "rad/s", "gyro"))):
+            axis = axes[row, column]
+            for k, (axis_name, colour) in enumerate(zip("xyz", ("tab:red", "tab:green", "tab:blue"))):
+                axis.plot(time_s, values[:, row, k], color=colour, linewidth=1.0, label=axis_name)
+            axis.set_ylabel(f"{name} {kind} ({unit})", fontsize=8)
+            axis.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8, ncol=3, frameon=False)
+    for axis in axes[-1]:
+        axis.set_xlabel("time (s)")
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _figure(width_inches: float, height_inches: float) -> Figure:
     figure = Figure(figsize=(width_inches, height_inches))
     FigureCanvasAgg(figure)
@@ -188,4 +226,4 @@ def _save(figure: Figure, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["pca_2d", "save_confusion_matrix", "save_embedding_plot", "save_spectrogram_preview"]
+__all__ = ["pca_2d", "save_confusion_matrix", "save_embedding_plot", "save_imu_plot", "save_spectrogram_preview"]

@@ -1,0 +1,31 @@
+"""``imu-foundation simulate``: readings, pose features and a plot from a library motion, without clobbering files."""
+
+from __future__ import annotations
+
+import json
+
+from safetensors import safe_open
+
+from imu_foundation.cli import main
+from imu_foundation.simulation import POSE_REPRESENTATION_DIM
+
+
+def test_simulate_writes_readings_with_metadata_and_a_plot(tmp_path, capsys):
+    output = tmp_path / "sim"
+    arguments = ["simulate", "--activity", "waving", "--seed", "2", "--handedness", "left", "--duration-s", "4"]
+    arguments += ["--sites", "left_wrist", "chest", "--rate", "25", "--units", "g", "--output-dir", str(output)]
+    assert main(arguments) == 0
+    with safe_open(output / "imu.safetensors", "pt") as file:
+        metadata = file.metadata()
+        acc, gyro, pose = file.get_tensor("acc"), file.get_tensor("gyro"), file.get_tensor("pose")
+    assert acc.shape == gyro.shape == (100, 2, 3)  # 4 s at 25 Hz
+    assert pose.shape == (240, POSE_REPRESENTATION_DIM)  # 4 s at the motion's 60 fps
+    assert json.loads(metadata["sensor_names"]) == ["left_wrist", "chest"] and metadata["acc_units"] == "g"
+    assert metadata["activity"] == "waving" and "left" in " ".join(json.loads(metadata["captions"]))
+    assert 0.5 < acc[:, 1].norm(dim=-1).mean() < 1.5  # the chest barely moves: about 1 g
+    assert (output / "imu.png").stat().st_size > 10_000
+
+    before = (output / "imu.safetensors").read_bytes()
+    assert main(arguments) == 1  # refuses to overwrite
+    assert "Refusing to overwrite" in capsys.readouterr().out
+    assert (output / "imu.safetensors").read_bytes() == before
