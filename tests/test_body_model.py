@@ -14,8 +14,10 @@ from imu_foundation.simulation import (
     BodyModelFileError,
     MotionSequence,
     SensorSite,
+    VirtualImu,
     generate_body_model_arrays,
     load_body_model,
+    sensor_trajectories,
     simulate_imu,
     write_body_model,
 )
@@ -154,48 +156,69 @@ def test_unknown_site_error_lists_the_known_sites():
         body.site("left_pocket")
 
 
-def _smplh_arrays(arrays):
-    """SMPL-H's layout (52 joints: SMPL's first 22, then 15 joints per hand) built around the generated body."""
+class _NoExtraJoints(torch.nn.Module):
+    def forward(self, vertices, joints):
+        return joints
+
+
+def _hands_model_arrays(arrays, model_type):
+    """SMPL-H's layout (52 joints: SMPL's first 22, then 15 per hand) or SMPL-X's (55: jaw and eyes before the
+    hands), built around the generated body so that the joint orders of both can be checked."""
     fingers = 15
     vertices = arrays["v_template"].shape[0]
-    smpl_parents = arrays["kintree_table"][0].astype(np.int64)
-    parents = list(smpl_parents[:22])
+    parents = list(arrays["kintree_table"][0].astype(np.int64)[:22])
+    if model_type == "smplx":
+        parents += [15, 15, 15]  # jaw, left eye, right eye hang from the head
+    first_hand_joint = len(parents)
     for wrist in (20, 21):  # 5 fingers x 3 joints, each finger a chain from the wrist
         base = len(parents)
         for finger in range(5):
             parents += [wrist, base + 3 * finger, base + 3 * finger + 1]
+    num_joints = len(parents)
     parents[0] = 2**32 - 1
-    kintree = np.array([parents, range(52)], dtype=np.int64)
-    weights = np.zeros((vertices, 52))
+    weights = np.zeros((vertices, num_joints))
     weights[:, :22] = arrays["weights"][:, :22]
-    weights[:, 22 + 4] += arrays["weights"][:, 22]  # SMPL's left hand -> first joint of the left middle finger
-    weights[:, 22 + fingers + 4] += arrays["weights"][:, 23]
+    weights[:, first_hand_joint + 4] += arrays["weights"][:, 22]  # SMPL's left hand -> left middle finger root
+    weights[:, first_hand_joint + fingers + 4] += arrays["weights"][:, 23]
     hand_vertices = {side: np.flatnonzero(arrays["weights"][:, 22 + side] > 0.99) for side in (0, 1)}
-    J_regressor = np.zeros((52, vertices))
+    J_regressor = np.zeros((num_joints, vertices))
     J_regressor[:22] = arrays["J_regressor"][:22]
+    J_regressor[22:first_hand_joint] = arrays["J_regressor"][15]  # face joints at the head joint
     for side in (0, 1):
         for k in range(fingers):
-            J_regressor[22 + side * fingers + k, hand_vertices[side][k]] = 1.0
-    return {
+            J_regressor[first_hand_joint + side * fingers + k, hand_vertices[side][k]] = 1.0
+    model = {
         "v_template": arrays["v_template"],
         "shapedirs": arrays["shapedirs"],
-        "posedirs": np.zeros((vertices, 3, 51 * 9)),
+        "posedirs": np.zeros((vertices, 3, (num_joints - 1) * 9)),
         "J_regressor": J_regressor,
         "weights": weights,
-        "kintree_table": kintree,
+        "kintree_table": np.array([parents, range(num_joints)], dtype=np.int64),
         "f": arrays["f"],
         "hands_componentsl": np.eye(45),
         "hands_componentsr": np.eye(45),
         "hands_meanl": np.full(45, 0.1),
         "hands_meanr": np.full(45, -0.1),
     }
+    if model_type == "smplx":  # 10 shape + 10 expression directions, and face landmarks on the mesh
+        model["shapedirs"] = np.concatenate([arrays["shapedirs"], 0.01 * arrays["shapedirs"]], axis=-1)
+        model["lmk_faces_idx"] = np.arange(51)
+        model["lmk_bary_coords"] = np.full((51, 3), 1 / 3)
+    return model, first_hand_joint
 
 
-def test_smplh_model_sensor_vertices_match_its_full_forward_pass(tmp_path, smpl_sized_arrays):
-    path = tmp_path / "SMPLH_NEUTRAL.npz"
-    np.savez(path, **_smplh_arrays(smpl_sized_arrays))
+@pytest.mark.parametrize(
+    ("model_type", "model_class", "num_joints"), [("smplh", smplx.SMPLH, 52), ("smplx", smplx.SMPLX, 55)]
+)
+def test_hand_models_sensor_vertices_match_their_full_forward_pass(
+    tmp_path, smpl_sized_arrays, model_type, model_class, num_joints
+):
+    arrays, first_hand_joint = _hands_model_arrays(smpl_sized_arrays, model_type)
+    path = tmp_path / f"{model_type.upper()}_NEUTRAL.npz"
+    np.savez(path, **arrays)
     body = load_body_model(path)
-    assert body.model_type == "smplh" and isinstance(body.model, smplx.SMPLH) and body.num_joints == 52
+    assert body.model_type == model_type and isinstance(body.model, model_class)
+    assert body.num_joints == num_joints
     generator = torch.Generator().manual_seed(0)
     frames = 90
     t = torch.arange(frames, dtype=torch.float64)[:, None] / 30.0
@@ -203,9 +226,30 @@ def test_smplh_model_sensor_vertices_match_its_full_forward_pass(tmp_path, smpl_
     hands = (0.5 * torch.randn(90, generator=generator, dtype=torch.float64) * torch.sin(5 * t)).reshape(-1, 30, 3)
     motion = MotionSequence.from_tensors(0.3 * torch.sin(t).expand(-1, 3), body_pose, None, 30.0, hand_pose=hands)
     left_hand_vertex = int(np.flatnonzero(smpl_sized_arrays["weights"][:, 22] > 0.99)[20])
-    sites = ["left_wrist", "right_wrist", "head", SensorSite("left_fingers", left_hand_vertex, 22 + 4)]
+    finger = SensorSite("left_fingers", left_hand_vertex, first_hand_joint + 4)
+    sites = ["left_wrist", "right_wrist", "head", finger]
     fast = simulate_imu(motion, body, sites, dtype=torch.float64)
     full = simulate_imu(motion, body, sites, method="full_mesh", dtype=torch.float64)
     torch.testing.assert_close(fast.acc, full.acc, atol=1e-5, rtol=0)
     torch.testing.assert_close(fast.gyro, full.gyro, atol=1e-5, rtol=0)
-    assert fast.gyro[:, 3].abs().max() > 1.0  # the finger sensor turns with the hand pose
+    # smplx's own forward pass (its joint order) puts the finger vertex where the simulator's skinning does.
+    body.model.vertex_joint_selector = _NoExtraJoints()  # its extra joints index SMPL-X-sized meshes
+    zeros = torch.zeros(frames, 3, dtype=torch.float64)
+    kwargs = {"left_hand_pose": hands[:, :15].reshape(frames, -1), "right_hand_pose": hands[:, 15:].reshape(frames, -1)}
+    if model_type == "smplx":
+        kwargs |= {"jaw_pose": zeros, "leye_pose": zeros, "reye_pose": zeros}
+        kwargs["expression"] = torch.zeros(frames, 10, dtype=torch.float64)
+    smplx_vertices = body.model(
+        global_orient=motion.global_orient,
+        body_pose=body_pose.reshape(frames, -1),
+        betas=torch.zeros(frames, 10, dtype=torch.float64),
+        transl=zeros,
+        **kwargs,
+    ).vertices
+    p_world_m, _ = sensor_trajectories(motion, body, [VirtualImu(finger)])
+    torch.testing.assert_close(p_world_m[:, 0], smplx_vertices[:, left_hand_vertex], atol=1e-6, rtol=0)
+    # The finger sensor turns with the left hand's pose, and only with it.
+    still_hands = MotionSequence.from_tensors(motion.global_orient, body_pose, None, 30.0, hand_pose=hands * 0)
+    still = simulate_imu(still_hands, body, sites, dtype=torch.float64)
+    assert (fast.gyro[:, 3] - still.gyro[:, 3]).abs().max() > 1.0
+    torch.testing.assert_close(fast.gyro[:, :3], still.gyro[:, :3])
