@@ -129,7 +129,9 @@ class BodyModel:
     # ------------------------------------------------------------------ the full smplx forward pass
 
     @torch.no_grad()
-    def full_mesh_forward(self, motion: MotionSequence, chunk_frames: int = 1024) -> tuple[Tensor, Tensor]:
+    def full_mesh_forward(
+        self, motion: MotionSequence, vertex_ids: list[int] | None = None, chunk_frames: int = 1024
+    ) -> tuple[Tensor, Tensor]:
         """Poses the whole mesh with smplx's linear blend skinning (``smplx.lbs.lbs``), chunk by chunk.
 
         This is the computation inside smplx's ``forward`` (shape blend shapes, joint regression, pose blend
@@ -137,8 +139,13 @@ class BodyModel:
         Rodrigues formula: smplx's own axis-angle conversion adds 1e-8 to every rotation vector, an error that
         finite differences amplify wherever an axis-angle sequence wraps around pi.
 
+        Args:
+            motion: the pose sequence.
+            vertex_ids: vertices to return (every chunk poses the whole mesh); all of them when None, which holds
+                ``T * V * 3`` float64 values (16 GB for 100,000 frames of SMPL), so pass the ones you need.
+            chunk_frames: frames posed at once.
         Returns:
-            ``(T, V, 3)`` vertex positions (m, world) and ``(T, J, 3, 3)`` global joint rotations
+            ``(T, V', 3)`` vertex positions (m, world) and ``(T, J, 3, 3)`` global joint rotations
             ``R_world_from_joint``.
         """
         full_pose = self.full_pose(motion)
@@ -159,6 +166,8 @@ class BodyModel:
                 self.model.lbs_weights,
                 pose2rot=False,
             )
+            if vertex_ids is not None:
+                posed = posed[:, vertex_ids]
             vertices.append(posed + motion.transl[start : start + chunk_frames, None].to(self.dtype))
             _, relative = batch_rigid_transform(
                 rot_mats, rest_joints.expand(frames, -1, -1), self.model.parents, dtype=self.dtype

@@ -106,8 +106,8 @@ def sensor_trajectories(
     if method == "sensor_vertices":
         p_vertex_m, R_world_from_segment = SensorKinematics(body, vertex_ids, joint_ids)(motion)
     elif method == "full_mesh":
-        vertices, R_world_from_joint = body.full_mesh_forward(motion)
-        p_vertex_m, R_world_from_segment = vertices[:, vertex_ids], R_world_from_joint[:, joint_ids]
+        p_vertex_m, R_world_from_joint = body.full_mesh_forward(motion, vertex_ids)
+        R_world_from_segment = R_world_from_joint[:, joint_ids]
     else:
         raise ValueError(f"method must be 'sensor_vertices' or 'full_mesh', got {method!r}.")
     eye, zero = torch.eye(3, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
