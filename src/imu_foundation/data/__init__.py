@@ -1,5 +1,44 @@
-"""Real IMU data that installs offline from the package registry, and windowing helpers."""
+"""IMU data: real recordings that install offline, windowing, corpus builders and few-shot splits.
+
+``imu_foundation.data.real`` is imported eagerly (it needs only NumPy). The corpus modules import ``datasets`` and
+the simulator, so their names load on first use:
+
+- :mod:`.schema`: the ``Features`` and channel / unit conventions shared by every corpus;
+- :mod:`.synthetic_corpus`: motion + text through the IMU simulator into a ``DatasetDict``;
+- :mod:`.real_benchmarks`: BasicMotions, seglearn's wrist exercises and your own CSV / NumPy data in that schema;
+- :mod:`.few_shot`: few-shot folds without subject leakage.
+"""
+
+import importlib
+from typing import Any
 
 from .real import WristExerciseWindows, load_wrist_exercises, sliding_windows
 
-__all__ = ["WristExerciseWindows", "load_wrist_exercises", "sliding_windows"]
+_LAZY = {
+    "imu_features": "schema",
+    "channel_names": "schema",
+    "generator_params": "schema",
+    "CorpusSettings": "synthetic_corpus",
+    "LibrarySource": "synthetic_corpus",
+    "AmassSource": "synthetic_corpus",
+    "SmplxSentencesSource": "synthetic_corpus",
+    "SyntheticCorpus": "synthetic_corpus",
+    "build_synthetic_corpus": "synthetic_corpus",
+    "RealBenchmark": "real_benchmarks",
+    "load_basic_motions": "real_benchmarks",
+    "load_wrist_exercise_benchmark": "real_benchmarks",
+    "load_imu_csv": "real_benchmarks",
+    "load_imu_numpy": "real_benchmarks",
+    "FewShotFold": "few_shot",
+    "few_shot_folds": "few_shot",
+    "few_shot_datasets": "few_shot",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["WristExerciseWindows", "load_wrist_exercises", "sliding_windows", *_LAZY]
