@@ -448,9 +448,13 @@ def _create_repo(request: _Handler) -> int:
         raise HubError(400, f"invalid repo name or type: {namespace}/{name} ({repo_type})")
     private = payload.get("private", payload.get("visibility") == "private") or False
     repo_id = f"{namespace}/{name}"
-    with _storage(request).lock:
-        _storage(request).create(repo_type, repo_id, bool(private))
     url = f"{request.server.hub.url}/{URL_PREFIXES[repo_type]}{repo_id}"
+    with _storage(request).lock:
+        if _storage(request).exists(repo_type, repo_id):
+            # Like the Hub, the 409 body carries the repo's url: create_repo(exist_ok=True) reads it.
+            headers = {"X-Error-Code": "RepoExists", "X-Error-Message": "You already created this repo"}
+            return request.send_json({"error": "You already created this repo", "url": url}, 409, headers)
+        _storage(request).create(repo_type, repo_id, bool(private))
     return request.send_json({"url": url, "name": repo_id, "id": repo_id})
 
 

@@ -67,6 +67,7 @@ def test_few_shot_finetuning_with_trainer(tmp_path):
     assert 0.0 <= saved["metrics"]["eval_macro_f1"] <= 1.0 and '"macro_f1"' in result.stdout
     assert (out / "confusion_matrix.png").stat().st_size > 0
     assert (out / "model.safetensors").is_file() and (out / "preprocessor_config.json").is_file()
+    assert (out / "training_args.json").is_file() and not list(out.glob("*.bin"))  # nothing pickled
     model = Img2ImuForImuClassification.from_pretrained(out)
     assert model.config.freeze_backbone and model.config.id2label[0] == "PEN"
     reference = Img2ImuModel.from_pretrained(out)  # the frozen encoder is still the ImageNet one

@@ -21,12 +21,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Array2D, ClassLabel, Dataset, Features
-from transformers import Trainer, TrainingArguments
+from transformers import TrainingArguments
 
 from imu_foundation import Img2ImuForImuClassification, create_feature_extractor, create_model
 from imu_foundation.data import load_wrist_exercises
 from imu_foundation.evaluation import draw_shots, macro_f1, subject_folds
 from imu_foundation.plotting import save_confusion_matrix
+from imu_foundation.trainer import SafetensorsTrainer
 
 
 def few_shot_split(labels, subjects, shots: int, fold: int, folds: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +130,7 @@ def main() -> None:
         push_to_hub=args.push_to_hub,
         hub_model_id=args.hub_model_id,
     )
-    trainer = Trainer(
+    trainer = SafetensorsTrainer(  # like Trainer, but no pickled training_args.bin
         model=model,
         args=training_args,
         train_dataset=train,
