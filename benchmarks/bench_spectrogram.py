@@ -4,7 +4,8 @@ The IMG2IMU authors build each image with ``matplotlib.mlab.specgram`` per windo
 it. This script times, on the same windows:
 
 * ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on batches of
-  ``--batch-size`` windows (torch uses ``torch.get_num_threads()`` threads; ``--threads`` sets it);
+  ``--batch-size`` windows (its compiled kernels run on ``torch.get_num_threads()`` threads; ``--threads`` sets
+  it);
 * ``matplotlib``: ``mlab.specgram`` per window and axis, then log10, min-max, nearest-exact resize, flip and ImageNet
   normalisation in NumPy per window (float64);
 * ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing.

@@ -170,3 +170,84 @@ def test_numpy_output_and_save_load_round_trip(tmp_path):
     out = loaded(windows, sampling_rate=100, return_tensors="np")["pixel_values"]
     assert isinstance(out, np.ndarray)
     np.testing.assert_allclose(out, extractor(windows, sampling_rate=100)["pixel_values"].numpy())
+
+
+@pytest.mark.parametrize(
+    "channels, length, n_fft, hop, width",
+    [
+        (6, 500, 16, 7, 100),  # n_fft / 2 = 8: one radix-2 stage before the radix-4 ones; 100 / 70 frames: gather
+        (3, 400, 256, 9, 128),  # 128-point complex FFT (odd power of two), width not a multiple of the 17 frames
+        (3, 300, 96, 10, 128),  # n_fft / 2 = 48, not a power of two: the torch.fft path
+        (3, 300, 4, 2, 149),  # the smallest compiled FFT (2 points), 149 columns from 149 frames: no repeat
+    ],
+)
+def test_other_sizes_and_widths_match_numpy_reference(channels, length, n_fft, hop, width):
+    windows = imu_like(np.random.default_rng(5), 3, length, channels)
+    extractor = ImuSpectrogramFeatureExtractor(feature_size=channels, n_fft=n_fft, hop_length=hop, image_width=width)
+    images = extractor(windows, sampling_rate=50)["pixel_values"]
+    for window, image in zip(windows, images):
+        expected = reference_image(window, 50.0, n_fft, hop, 96, width)
+        np.testing.assert_allclose(image.numpy(), expected, atol=1e-5, rtol=0)
+
+
+def test_threads_and_batch_splits_give_identical_images():
+    """The batch is split over torch's thread count and into chunks: any split must give the same bits."""
+    windows = imu_like(np.random.default_rng(6), 37, 500, 6)  # not a multiple of the chunk or thread count
+    extractor = ImuSpectrogramFeatureExtractor(feature_size=6)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        single = extractor(windows, sampling_rate=50)["pixel_values"]
+        torch.set_num_threads(3)
+        several = extractor(windows, sampling_rate=50)["pixel_values"]
+    finally:
+        torch.set_num_threads(threads)
+    one_by_one = torch.cat([extractor(w[None], sampling_rate=50)["pixel_values"] for w in windows])
+    assert torch.equal(single, several) and torch.equal(single, one_by_one)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16, torch.float16])
+def test_other_input_dtypes_are_converted(dtype):
+    windows = torch.from_numpy(imu_like(np.random.default_rng(7), 2, 300, 3)).to(dtype)
+    extractor = ImuSpectrogramFeatureExtractor()
+    expected = extractor(windows.float().numpy(), sampling_rate=50)["pixel_values"]
+    torch.testing.assert_close(extractor(windows, sampling_rate=50)["pixel_values"], expected, rtol=0, atol=0)
+
+
+def _images_in_child(queue, extractor, windows):
+    queue.put(extractor(windows, sampling_rate=50)["pixel_values"].numpy())
+
+
+def test_forked_worker_can_use_the_extractor_after_the_parent():
+    """A forked DataLoader/datasets worker inherits the thread pool object but not its threads."""
+    import multiprocessing
+
+    windows = imu_like(np.random.default_rng(8), 16, 300, 3)
+    extractor = ImuSpectrogramFeatureExtractor()
+    in_parent = extractor(windows, sampling_rate=50)["pixel_values"].numpy()  # the parent's pool now exists
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_images_in_child, args=(queue, extractor, windows))
+    child.start()
+    in_child = queue.get(timeout=120)
+    child.join(timeout=60)
+    np.testing.assert_array_equal(in_child, in_parent)
+
+
+def test_images_held_by_the_caller_are_never_reused_and_dropped_ones_are():
+    extractor = ImuSpectrogramFeatureExtractor()
+    rng = np.random.default_rng(9)
+    first_windows, second_windows = imu_like(rng, 8, 300, 3), imu_like(rng, 8, 300, 3)
+    first = extractor(first_windows, sampling_rate=50)["pixel_values"]
+    kept = first.clone()
+    as_numpy = extractor(first_windows, sampling_rate=50, return_tensors="np")["pixel_values"]
+    view = extractor(first_windows, sampling_rate=50)["pixel_values"][2:5]  # only a view survives
+    for _ in range(4):
+        extractor(second_windows, sampling_rate=50)
+    assert torch.equal(first, kept)
+    np.testing.assert_array_equal(as_numpy, kept.numpy())
+    assert torch.equal(view, kept[2:5])
+
+    dropped_at = extractor(second_windows, sampling_rate=50)["pixel_values"].data_ptr()
+    again = extractor(first_windows, sampling_rate=50)["pixel_values"]
+    assert again.data_ptr() == dropped_at and torch.equal(again, kept)

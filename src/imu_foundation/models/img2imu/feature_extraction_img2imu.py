@@ -13,42 +13,45 @@ The image of one window is built exactly as IMG2IMU describes it (see docs/spect
 
 How it is computed (the output is that definition; only the order of the work is chosen for speed):
 
-* The STFT runs in float64: a float32 FFT loses the weak bins next to a strong one (gravity, or just the smallest bin
-  of a noisy axis, which sets the min-max range) by up to ~1e-3 in the image. The density scale and the one-sided
-  doubling are folded into the window, so ``|rfft|^2`` is already the PSD of every bin but DC (and Nyquist), which
-  are halved afterwards.
-* From the power on, the work is float32 on the small spectrogram of each axis, transposed once to ``(K, F)``
-  (frequency rows, time columns: the image orientation). Steps 3-6 are per-axis affine maps followed by a pure
-  gather: one row gather does the flip, the tiles and the colours, and the columns are repeated only when the output
-  is written, for an integer ratio ``W / F`` by a product with a 0/1 matrix (one non-zero per column, so the values
-  are copied exactly), which is several times faster than any torch/numpy copy kernel for a repeat of 4.
-* Windows go through in chunks of a few windows whose float64 frames and spectra stay in cache, on the calling
-  thread; the torch ops use torch's intra-op threads (``torch.get_num_threads()``). Scratch buffers are kept per
-  thread and reused from call to call, since a fresh large buffer costs more in page faults than the arithmetic
-  done in it. (Python worker threads, one chunk each, were slower: every op hands the GIL over.)
+* Two compiled (numba, ``nogil``) kernels and numpy's vectorised ``log10`` do the work, a few windows at a time, on
+  ``torch.get_num_threads()`` threads that each take a share of the batch.
+* ``_stft_power`` (``n_fft`` a power of two): the window's channels are laid out polyphase (sample ``t`` at
+  ``[t % hop, t // hop]``), so that sample ``n`` of every frame is one contiguous row; the windowed frames, packed
+  as complex ``x[2m] + i x[2m+1]``, go through an in-place radix-4 FFT that transforms every frame of every channel
+  at once (the frames are the vector lanes), and the ``n_fft``-point real spectrum is split out of the
+  ``n_fft / 2``-point complex one. All of it is float64: a float32 FFT loses the weak bins next to a strong one
+  (gravity, or just the smallest bin of a noisy axis, which sets the min-max range) by up to ~1e-3 in the image.
+  Other ``n_fft`` take ``torch.fft.rfft`` (float64) for the same power.
+* The power is stored as float32 ``(K, C, F)`` per window (frequency rows), with each axis's smallest and largest
+  value found on the integer view of the float bits (positive floats order like their bits, and integer min/max
+  vectorises where float min/max does not).
+* ``_image_writer``: per-axis affine map of the log-power rows, written straight into the output with the row
+  gather (flip, resize, tiles, colours) and the column repeat of an integer ``image_width / F`` compiled in.
 
-This file is self-contained (numpy, torch, transformers, stdlib) so that it can be loaded as remote code.
+This file is self-contained (numpy, numba, torch, transformers, stdlib) so that it can be loaded as remote code.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
 import torch
+from numba import njit
 from transformers.feature_extraction_sequence_utils import SequenceFeatureExtractor
 from transformers.feature_extraction_utils import BatchFeature
 
 IMAGENET_DEFAULT_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_DEFAULT_STD = (0.229, 0.224, 0.225)
-# Windows per work item: 8 six-axis windows of 500 samples keep the float64 frames and spectra (~3 MB) in L2/L3.
-_CHUNK = 8
-# Columns written per row of the repeat matrix product: 16 floats, one AVX-512 register.
-_REPEAT_BLOCK = 16
+# Windows per kernel call: enough to make the Python overhead per call small, few enough to stay in cache.
+_CHUNK = 4
 
 
 def resample_fft(signal: torch.Tensor, orig_rate: float, target_rate: float) -> torch.Tensor:
@@ -75,23 +78,260 @@ def resample_fft(signal: torch.Tensor, orig_rate: float, target_rate: float) -> 
     return resampled.to(signal.dtype)
 
 
+# --------------------------------------------------------------------------------------------------------------
+# Compiled kernels
+# --------------------------------------------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _fft_columns(re, im, twiddle_re, twiddle_im):  # pragma: no cover - compiled
+    """In-place forward FFT along axis 0 of ``(M, L)`` float64 arrays, all ``L`` columns at once.
+
+    Decimation in frequency, radix 4 (plus one radix-2 stage when ``M`` is an odd power of two). The output rows
+    come out in digit-reversed order: ``_make_plan`` finds which row holds which frequency. ``twiddle`` is
+    ``exp(-2 pi i j / M)`` for ``j < M``.
+    """
+    m_points, lanes = re.shape
+    size = m_points
+    stages = 0
+    while (1 << stages) < m_points:
+        stages += 1
+    if stages % 2 == 1:
+        half = size // 2
+        for j in range(half):
+            wr = twiddle_re[j]
+            wi = twiddle_im[j]
+            ar, ai, br, bi = re[j], im[j], re[j + half], im[j + half]
+            for lane in range(lanes):
+                xr, xi, yr, yi = ar[lane], ai[lane], br[lane], bi[lane]
+                ar[lane] = xr + yr
+                ai[lane] = xi + yi
+                dr = xr - yr
+                di = xi - yi
+                br[lane] = dr * wr - di * wi
+                bi[lane] = dr * wi + di * wr
+        size = half
+    while size >= 4:
+        quarter = size // 4
+        stride = m_points // size
+        for start in range(0, m_points, size):
+            for j in range(quarter):
+                w1r, w1i = twiddle_re[j * stride], twiddle_im[j * stride]
+                w2r, w2i = twiddle_re[2 * j * stride], twiddle_im[2 * j * stride]
+                w3r, w3i = twiddle_re[3 * j * stride], twiddle_im[3 * j * stride]
+                i0 = start + j
+                ar, ai = re[i0], im[i0]
+                br, bi = re[i0 + quarter], im[i0 + quarter]
+                cr, ci = re[i0 + 2 * quarter], im[i0 + 2 * quarter]
+                dr, di = re[i0 + 3 * quarter], im[i0 + 3 * quarter]
+                for lane in range(lanes):
+                    t0r = ar[lane] + cr[lane]
+                    t0i = ai[lane] + ci[lane]
+                    t1r = ar[lane] - cr[lane]
+                    t1i = ai[lane] - ci[lane]
+                    t2r = br[lane] + dr[lane]
+                    t2i = bi[lane] + di[lane]
+                    t3r = br[lane] - dr[lane]
+                    t3i = bi[lane] - di[lane]
+                    ar[lane] = t0r + t2r
+                    ai[lane] = t0i + t2i
+                    # (t1 - i t3) W^j, (t0 - t2) W^2j, (t1 + i t3) W^3j
+                    ur = t1r + t3i
+                    ui = t1i - t3r
+                    br[lane] = ur * w1r - ui * w1i
+                    bi[lane] = ur * w1i + ui * w1r
+                    vr = t0r - t2r
+                    vi = t0i - t2i
+                    cr[lane] = vr * w2r - vi * w2i
+                    ci[lane] = vr * w2i + vi * w2r
+                    sr = t1r - t3i
+                    si = t1i + t3r
+                    dr[lane] = sr * w3r - si * w3i
+                    di[lane] = sr * w3i + si * w3r
+        size = quarter
+
+
+@njit(cache=True, nogil=True)
+def _stft_power(
+    windows,
+    window,
+    hop,
+    polyphase_slot,
+    twiddle_re,
+    twiddle_im,
+    row_of_frequency,
+    split_re,
+    split_im,
+    log_floor,
+    polyphase,
+    spectrum_re,
+    spectrum_im,
+    power,
+    extremes,
+):  # pragma: no cover - compiled
+    """One-sided PSD (+ ``log_floor``) of every frame of every channel, for an even ``n_fft`` with ``n_fft / 2`` a
+    power of two.
+
+    Args:
+        windows: ``(n, T, C)`` float32 samples.
+        window: ``(N,)`` float64 Hann window times ``sqrt(2 / (fs * sum(w^2)))``: ``|X|^2`` is the doubled PSD.
+        polyphase_slot: ``(T,)`` int64, ``(t % hop) * Q + t // hop``: where sample ``t`` goes in ``polyphase[c]``.
+        twiddle_re, twiddle_im: ``exp(-2 pi i j / M)``, ``j < M = N / 2``.
+        row_of_frequency: ``(M,)`` the row of ``_fft_columns``'s output that holds frequency ``k``.
+        split_re, split_im: ``exp(-2 pi i k / N)``, ``k < M``: splits the real spectrum out of the complex one.
+        polyphase: ``(C, hop, Q)`` float64 scratch; spectrum_re, spectrum_im: ``(M, C * F)`` float64 scratch.
+        power: ``(n, K, C, F)`` float32 output, ``K = N / 2 + 1`` frequency rows, ``F`` frames.
+        extremes: ``(n, C, 2)`` int32 output: float32 bits of the smallest and largest power of each axis.
+    """
+    num_windows, num_samples, channels = windows.shape
+    num_bins, frames = power.shape[1], power.shape[3]
+    half = window.shape[0] // 2
+    lanes = channels * frames
+    for b in range(num_windows):
+        samples = windows[b]
+        for c in range(channels):
+            channel = polyphase[c].ravel()
+            for t in range(num_samples):
+                channel[polyphase_slot[t]] = samples[t, c]
+        # z[m] = x[2m] w[2m] + i x[2m+1] w[2m+1]; lane c * F + f is frame f of channel c
+        for m in range(half):
+            n_even = 2 * m
+            n_odd = n_even + 1
+            w_even = window[n_even]
+            w_odd = window[n_odd]
+            even_phase, even_start = n_even % hop, n_even // hop
+            odd_phase, odd_start = n_odd % hop, n_odd // hop
+            for c in range(channels):
+                even = polyphase[c, even_phase, even_start : even_start + frames]
+                odd = polyphase[c, odd_phase, odd_start : odd_start + frames]
+                real = spectrum_re[m, c * frames : (c + 1) * frames]
+                imag = spectrum_im[m, c * frames : (c + 1) * frames]
+                for f in range(frames):
+                    real[f] = even[f] * w_even
+                    imag[f] = odd[f] * w_odd
+        _fft_columns(spectrum_re, spectrum_im, twiddle_re, twiddle_im)
+
+        # X[k] = E[k] + e^(-2 pi i k / N) O[k], E = (Z[k] + conj Z[M-k]) / 2, O = (Z[k] - conj Z[M-k]) / 2i
+        psd = power[b].reshape(num_bins, lanes)
+        z0r, z0i = spectrum_re[row_of_frequency[0]], spectrum_im[row_of_frequency[0]]
+        dc, nyquist = psd[0], psd[half]
+        for lane in range(lanes):  # DC and Nyquist are real and not doubled in a one-sided PSD
+            total = z0r[lane] + z0i[lane]
+            difference = z0r[lane] - z0i[lane]
+            dc[lane] = 0.5 * total * total + log_floor
+            nyquist[lane] = 0.5 * difference * difference + log_floor
+        for k in range(1, half):
+            ar, ai = spectrum_re[row_of_frequency[k]], spectrum_im[row_of_frequency[k]]
+            br, bi = spectrum_re[row_of_frequency[half - k]], spectrum_im[row_of_frequency[half - k]]
+            cr, ci = split_re[k], split_im[k]
+            row = psd[k]
+            for lane in range(lanes):
+                er = 0.5 * (ar[lane] + br[lane])
+                ei = 0.5 * (ai[lane] - bi[lane])
+                odd_r = 0.5 * (ai[lane] + bi[lane])
+                odd_i = 0.5 * (br[lane] - ar[lane])
+                xr = er + cr * odd_r - ci * odd_i
+                xi = ei + cr * odd_i + ci * odd_r
+                row[lane] = xr * xr + xi * xi + log_floor
+        _axis_extremes(psd, channels, frames, extremes[b])
+
+
+@njit(cache=True, nogil=True)
+def _axis_extremes(psd, channels, frames, extremes):  # pragma: no cover - compiled
+    """Smallest and largest value of each axis of a ``(K, C * F)`` float32 PSD, as float32 bits into ``(C, 2)``.
+
+    The PSD is positive, and positive floats order like their bits: integer min/max vectorises, float min/max
+    (with its NaN rules) does not.
+    """
+    bits = psd.view(np.int32)
+    lanes = bits.shape[1]
+    low = bits[0].copy()
+    high = bits[0].copy()
+    for k in range(1, bits.shape[0]):
+        row = bits[k]
+        for lane in range(lanes):
+            low[lane] = min(low[lane], row[lane])
+            high[lane] = max(high[lane], row[lane])
+    for c in range(channels):
+        lo, hi = low[c * frames], high[c * frames]
+        for lane in range(c * frames, (c + 1) * frames):
+            lo = min(lo, low[lane])
+            hi = max(hi, high[lane])
+        extremes[c, 0] = lo
+        extremes[c, 1] = hi
+
+
+@functools.cache
+def _image_writer(repeat: int):
+    """The output kernel for a column repeat of ``repeat`` (``image_width / F``; 0 when not an integer).
+
+    A compile-time repeat lets the compiler turn "each value 4 times" into vector shuffles and full-width stores,
+    several times faster than a gather through a column index.
+    """
+
+    @njit(cache=True, nogil=True)
+    def write_images(log_power, log_extremes, source_row, source_column, mean, std, out):  # pragma: no cover
+        """``log_power`` ``(n, K, C, F)`` float32, ``log_extremes`` ``(n, C, 2)`` -> ``out`` ``(n, 3, G*H, W)``.
+
+        ``source_row[r]``: the frequency bin of tile row ``r`` (flip and resize); ``source_column[j]``: the frame
+        of column ``j``. Per axis: ``(v - lo) / ((hi - lo) * std) - mean / std``, 0 before normalisation for an
+        axis without contrast.
+        """
+        num_windows, _, channels, frames = log_power.shape
+        height = source_row.shape[0]
+        width = source_column.shape[0]
+        scaled = np.empty(frames, np.float32)
+        for b in range(num_windows):
+            for c in range(channels):
+                tile, colour = c // 3, c % 3
+                lo = log_extremes[b, c, 0]
+                span = np.float64(log_extremes[b, c, 1]) - np.float64(lo)
+                gain = np.float32(1.0 / (span * std[colour]) if span > 0 else 0.0)
+                offset = np.float32(-mean[colour] / std[colour])
+                image = out[b, colour]
+                for r in range(height):
+                    source = log_power[b, source_row[r], c]
+                    target = image[tile * height + r]
+                    if repeat:
+                        for f in range(frames):
+                            value = (source[f] - lo) * gain + offset
+                            for j in range(repeat):
+                                target[f * repeat + j] = value
+                    else:
+                        for f in range(frames):
+                            scaled[f] = (source[f] - lo) * gain + offset
+                        for j in range(width):
+                            target[j] = scaled[source_column[j]]
+
+    return write_images
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Plans, scratch buffers, threads
+# --------------------------------------------------------------------------------------------------------------
 class _Plan(NamedTuple):
-    """Everything about the image of one window that depends only on the settings and the window length."""
+    """Everything about the images of windows of one length that depends only on the settings."""
 
     n_fft: int
     hop: int
+    num_samples: int  # T
     num_frames: int  # F
     num_bins: int  # K
     channels: int  # C
-    out_rows: int  # 3 * G * image_height
-    window: torch.Tensor  # (n_fft,) float64 Hann window times sqrt(2 / (fs * sum(w^2))): |rfft|^2 is the PSD
-    halve_nyquist: bool  # DC (always) and Nyquist (even n_fft) are not doubled: halve them again
+    out_rows: int  # G * image_height
+    window: np.ndarray  # (n_fft,) float64 Hann window times sqrt(2 / (fs * sum(w^2))): |rfft|^2 is the doubled PSD
     log_floor: float
-    std_np: np.ndarray  # (C, 1, 1) float32, ImageNet std of each channel's colour (1 without normalisation)
-    negative_shift: torch.Tensor  # (C, 1, 1) float32, -mean / std of each channel's colour (0 without)
-    rows: torch.Tensor  # (3 * G * H,) source row (c * K + k) of each output row, colour-major, flipped tiles
-    repeat: torch.Tensor | None  # (q, q * W / F) 0/1 column map for q frames at a time; None when W == F
-    block: int  # q
+    mean: np.ndarray  # (3,) float64 ImageNet mean per colour (0 without normalisation)
+    std: np.ndarray  # (3,) float64 ImageNet std per colour (1 without normalisation)
+    source_row: np.ndarray  # (image_height,) int64 frequency bin of each tile row, low frequencies at the bottom
+    source_column: np.ndarray  # (image_width,) int64 frame of each column
+    writer: object  # the compiled _image_writer for this column repeat
+    fast: bool  # n_fft / 2 a power of two: the compiled STFT; otherwise torch.fft
+    polyphase_slot: np.ndarray | None
+    polyphase_len: int  # Q
+    twiddle_re: np.ndarray | None
+    twiddle_im: np.ndarray | None
+    row_of_frequency: np.ndarray | None
+    split_re: np.ndarray | None
+    split_im: np.ndarray | None
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,126 +349,195 @@ def _make_plan(
 ) -> _Plan:
     num_frames = 1 + (num_samples - n_fft) // hop
     num_bins = n_fft // 2 + 1
-    groups = channels // 3
-    hann = torch.hann_window(n_fft, periodic=False, dtype=torch.float64)
-    density = 1.0 / (sampling_rate * float(hann.square().sum()))
-    window = hann * math.sqrt(2.0 * density)
+    hann = np.hanning(n_fft)  # the symmetric Hann window of matplotlib.mlab.specgram
+    window = hann * math.sqrt(2.0 / (sampling_rate * float(np.sum(hann**2))))
 
     # nearest-exact: output pixel centre i + 0.5 reads source floor((i + 0.5) * n_in / n_out); rows flipped so that
-    # frequency bin 0 is at the bottom of each tile; channel 3g + colour is colour `colour` of tile g.
-    flipped = torch.arange(height - 1, -1, -1, dtype=torch.float64)
-    tile_rows = torch.floor((flipped + 0.5) * num_bins / height).long().clamp_(max=num_bins - 1)
-    colour = torch.arange(3)[:, None, None]
-    group = torch.arange(groups)[None, :, None]
-    rows = ((3 * group + colour) * num_bins + tile_rows).reshape(-1)
+    # frequency bin 0 is at the bottom of each tile.
+    flipped = np.arange(height - 1, -1, -1, dtype=np.float64)
+    source_row = np.minimum(np.floor((flipped + 0.5) * num_bins / height).astype(np.int64), num_bins - 1)
+    source_column = np.floor((np.arange(width, dtype=np.float64) + 0.5) * num_frames / width).astype(np.int64)
+    source_column = np.minimum(source_column, num_frames - 1)
+    repeat = width // num_frames if width % num_frames == 0 else 0
 
-    cols = torch.floor((torch.arange(width, dtype=torch.float64) + 0.5) * num_frames / width).long()
-    cols = cols.clamp_(max=num_frames - 1)
-    if width == num_frames:
-        repeat, block = None, num_frames
-    else:
-        if width % num_frames == 0:  # every frame repeated width / F times: one block of q frames suffices
-            ratio = width // num_frames
-            fits = [q for q in range(2, num_frames + 1) if num_frames % q == 0 and q * ratio <= _REPEAT_BLOCK]
-            block = max(fits, default=1)
-        else:
-            block = num_frames
-        span = width * block // num_frames
-        repeat = torch.zeros(block, span)
-        repeat[cols[:span], torch.arange(span)] = 1.0
-
-    std_c = torch.tensor(std, dtype=torch.float32)[torch.arange(channels) % 3].reshape(channels, 1, 1)
-    mean_c = torch.tensor(mean, dtype=torch.float32)[torch.arange(channels) % 3].reshape(channels, 1, 1)
+    half = n_fft // 2
+    fast = n_fft % 2 == 0 and half >= 2 and half & (half - 1) == 0
+    fast_parts: dict = dict.fromkeys(
+        ("polyphase_slot", "twiddle_re", "twiddle_im", "row_of_frequency", "split_re", "split_im")
+    )
+    polyphase_len = -(-num_samples // hop)
+    if fast:
+        twiddle = np.exp(-2j * np.pi * np.arange(half) / half)
+        twiddle_re, twiddle_im = np.ascontiguousarray(twiddle.real), np.ascontiguousarray(twiddle.imag)
+        # Which output row of the in-place FFT holds which frequency: transform the identity and read the phase of
+        # column 1 (row r holds frequency k when it equals exp(-2 pi i k / M)).
+        basis_re, basis_im = np.eye(half), np.zeros((half, half))
+        _fft_columns(basis_re, basis_im, twiddle_re, twiddle_im)
+        angle = np.angle(basis_re[:, 1] + 1j * basis_im[:, 1])
+        frequency_of_row = np.rint(-angle * half / (2 * np.pi)).astype(np.int64) % half
+        split = np.exp(-2j * np.pi * np.arange(half) / n_fft)
+        t = np.arange(num_samples)
+        fast_parts = dict(
+            polyphase_slot=(t % hop) * polyphase_len + t // hop,
+            twiddle_re=twiddle_re,
+            twiddle_im=twiddle_im,
+            row_of_frequency=np.argsort(frequency_of_row),
+            split_re=np.ascontiguousarray(split.real),
+            split_im=np.ascontiguousarray(split.imag),
+        )
     return _Plan(
         n_fft=n_fft,
         hop=hop,
+        num_samples=num_samples,
         num_frames=num_frames,
         num_bins=num_bins,
         channels=channels,
-        out_rows=3 * groups * height,
+        out_rows=channels // 3 * height,
         window=window,
-        halve_nyquist=n_fft % 2 == 0,
         log_floor=log_floor,
-        std_np=std_c.numpy(),
-        negative_shift=-(mean_c / std_c),
-        rows=rows,
-        repeat=repeat,
-        block=block,
+        mean=np.asarray(mean, dtype=np.float64),
+        std=np.asarray(std, dtype=np.float64),
+        source_row=source_row,
+        source_column=source_column,
+        writer=_image_writer(repeat),
+        fast=fast,
+        polyphase_len=polyphase_len,
+        **fast_parts,
     )
 
 
 class _Scratch:
-    """Buffers (and views of them) for one chunk of windows, kept per thread and reused from call to call.
+    """Buffers for one thread's chunks, reused from call to call (a fresh buffer costs page faults)."""
 
-    A fresh large buffer costs more in page faults than the arithmetic done in it, and every view made here is a
-    view not made again for every chunk.
-    """
-
-    def __init__(self, plan: _Plan, num_samples: int, size: int):
+    def __init__(self, plan: _Plan):
         c, f, k = plan.channels, plan.num_frames, plan.num_bins
-        self.size = size
-        self.signal = torch.empty(size, c, num_samples, dtype=torch.float64)
-        self.signal_np = self.signal.numpy()
-        self.frames = torch.empty(size, c, f, plan.n_fft, dtype=torch.float64)
-        self.frame_view = self.signal.unfold(2, plan.n_fft, plan.hop)  # (size, C, F, n_fft), overlapping
-        self.spectrum = torch.empty(size, c, f, k, dtype=torch.complex128)
-        self.spectrum_kf = self.spectrum.transpose(2, 3)  # (size, C, K, F) view
-        self.spectrum32 = torch.empty(size, c, k, f, dtype=torch.complex64)
-        parts = torch.view_as_real(self.spectrum32)
-        self.parts, self.real, self.imag = parts, parts[..., 0], parts[..., 1]
-        self.small = torch.empty(size, c, k, f)  # log-PSD, then image values; (size, C, K, F)
-        self.small_np = self.small.numpy()
-        self.edges_np = [self.small_np[:, :, 0]] + ([self.small_np[:, :, k - 1]] if plan.halve_nyquist else [])
-        self.rows = self.small.view(size, c * k, f)
-        if plan.repeat is not None:
-            self.tall = torch.empty(size, plan.out_rows, f)
-            self.tall_blocks = self.tall.view(-1, plan.block)
+        self.power = np.empty((_CHUNK, k, c, f), dtype=np.float32)
+        self.extremes = np.empty((_CHUNK, c, 2), dtype=np.int32)
+        if plan.fast:
+            self.polyphase = np.zeros((c, plan.hop, plan.polyphase_len))
+            self.spectrum_re = np.empty((plan.n_fft // 2, c * f))
+            self.spectrum_im = np.empty((plan.n_fft // 2, c * f))
 
 
-_scratch = threading.local()
+_thread_state = threading.local()
 
 
-def _get_scratch(plan: _Plan, num_samples: int, size: int) -> _Scratch:
-    cached = getattr(_scratch, "entry", None)
-    if cached is None or cached[0] is not plan or cached[1] != (num_samples, size):
-        # Only the latest shape is kept per thread, so the memory stays bounded.
-        _scratch.entry = cached = (plan, (num_samples, size), _Scratch(plan, num_samples, size))
-    return cached[2]
+def _get_scratch(plan: _Plan) -> _Scratch:
+    cached = getattr(_thread_state, "scratch", None)
+    if cached is None or cached[0] is not plan:  # only the latest plan is kept per thread: bounded memory
+        _thread_state.scratch = cached = (plan, _Scratch(plan))
+    return cached[1]
 
 
-def _fill_chunk(plan: _Plan, scratch: _Scratch, windows: np.ndarray, out: np.ndarray) -> None:
-    """Images of ``windows`` ``(n, T, C)`` float32 (``n == scratch.size``) written into ``out`` ``(n, 3, G*H, W)``.
+def _stft_power_torch(plan: _Plan, windows: np.ndarray, power: np.ndarray, extremes: np.ndarray) -> None:
+    """The same PSD as ``_stft_power`` for any ``n_fft``, with ``torch.fft.rfft`` in float64."""
+    signal = torch.from_numpy(windows).double().transpose(1, 2)  # (n, C, T)
+    frames = signal.unfold(2, plan.n_fft, plan.hop) * torch.from_numpy(plan.window)  # (n, C, F, N)
+    spectrum = torch.view_as_real(torch.fft.rfft(frames, dim=-1))
+    psd = spectrum.square().sum(-1)  # (n, C, F, K), doubled everywhere
+    psd[..., 0] *= 0.5
+    if plan.n_fft % 2 == 0:
+        psd[..., -1] *= 0.5
+    psd += plan.log_floor
+    power[...] = psd.permute(0, 3, 1, 2).float().numpy()
+    per_axis = power.transpose(0, 2, 1, 3).reshape(len(power), plan.channels, -1)
+    extremes.view(np.float32)[..., 0] = per_axis.min(axis=2)
+    extremes.view(np.float32)[..., 1] = per_axis.max(axis=2)
 
-    Runs on the calling thread; the torch ops inside use torch's own thread pool (``torch.get_num_threads()``).
+
+def _fill_images(plan: _Plan, windows: np.ndarray, out: np.ndarray) -> None:
+    """Images of ``windows`` ``(n, T, C)`` float32 into ``out`` ``(n, 3, G*H, W)``, on the calling thread."""
+    scratch = _get_scratch(plan)
+    for start in range(0, len(windows), _CHUNK):
+        chunk = windows[start : start + _CHUNK]
+        size = len(chunk)
+        power, extremes = scratch.power[:size], scratch.extremes[:size]
+        if plan.fast:
+            _stft_power(
+                chunk,
+                plan.window,
+                plan.hop,
+                plan.polyphase_slot,
+                plan.twiddle_re,
+                plan.twiddle_im,
+                plan.row_of_frequency,
+                plan.split_re,
+                plan.split_im,
+                plan.log_floor,
+                scratch.polyphase,
+                scratch.spectrum_re,
+                scratch.spectrum_im,
+                power,
+                extremes,
+            )
+        else:
+            _stft_power_torch(plan, chunk, power, extremes)
+        np.log10(power, out=power)  # numpy's vectorised log10 of the float32 PSD
+        log_extremes = np.log10(extremes.view(np.float32))  # the same function: the extremes of the log values
+        plan.writer(
+            power, log_extremes, plan.source_row, plan.source_column, plan.mean, plan.std, out[start : start + size]
+        )
+
+
+_recycle_lock = threading.Lock()
+_recycled: list[np.ndarray] = []  # outputs handed out recently, reused once nobody else holds them
+_RECYCLE_KEEP = 2
+
+
+def _output_array(shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 array for the images: a recently returned one whose owner has let go of it, else a new one.
+
+    A data collator asks for a batch of the same shape again and again and drops the previous one. A new array of
+    tens of MB is fresh memory from the kernel each time (malloc maps large blocks and unmaps them on free), which
+    the kernel zeroes page by page: for a 64-window batch that costs about as much as computing the images. An
+    array is reused only when this list holds the last reference to it (a tensor or view made of it holds one).
     """
-    s = scratch
-    # STFT in float64: frames * scaled window, |rfft|^2 is the one-sided PSD for every bin but DC and Nyquist.
-    np.copyto(s.signal_np, windows.transpose(0, 2, 1))  # (n, C, T) float64
-    torch.mul(s.frame_view, plan.window, out=s.frames)
-    torch.fft.rfft(s.frames, dim=-1, out=s.spectrum)  # (n, C, F, K)
-    s.spectrum32.copy_(s.spectrum_kf)  # (n, C, K, F): frequency rows, time columns, float32 from here on
-    torch.square(s.parts, out=s.parts)
-    torch.add(s.real, s.imag, out=s.small)
-    for edge in s.edges_np:  # DC and Nyquist are not doubled in a one-sided PSD
-        np.multiply(edge, np.float32(0.5), out=edge)
-    s.small.add_(plan.log_floor)
-    np.log10(s.small_np, out=s.small_np)  # numpy's vectorised log10 is several times faster than torch's
+    with _recycle_lock:
+        for i in range(len(_recycled)):
+            # two references when free: the list's and getrefcount's argument
+            if _recycled[i].shape == shape and sys.getrefcount(_recycled[i]) <= 2:
+                return _recycled.pop(i)
+        return np.empty(shape, dtype=np.float32)
 
-    # Per window and axis: (v - lo) / (span * std) - mean / std; a constant axis (span 0) gives 0 - mean / std.
-    # The per-axis numbers are tiny arrays: numpy, not torch, is the cheap way to do arithmetic on them.
-    lo = s.small.amin(dim=(2, 3), keepdim=True)
-    span = s.small.amax(dim=(2, 3), keepdim=True).numpy() - lo.numpy()
-    denominator = np.where(span > 0, span * plan.std_np, np.float32(np.inf)).astype(np.float32, copy=False)
-    s.small.sub_(lo).div_(torch.from_numpy(denominator)).add_(plan.negative_shift)
 
-    # Rows: one gather does the flip, the tiles and the colours. Columns: repeat by a 0/1 matrix product.
-    target = torch.from_numpy(out)
-    if plan.repeat is None:
-        torch.index_select(s.rows, 1, plan.rows, out=target.view(s.size, plan.out_rows, plan.num_frames))
-    else:
-        torch.index_select(s.rows, 1, plan.rows, out=s.tall)
-        # Each output column has a single 1 in its column of `repeat`: x * 1 + 0 * y + ... is x, bit for bit.
-        torch.mm(s.tall_blocks, plan.repeat, out=target.view(-1, plan.repeat.shape[1]))
+def _remember_output(array: np.ndarray) -> None:
+    if not getattr(sys, "_is_gil_enabled", lambda: True)():  # reference counts are not exact without the GIL
+        return
+    with _recycle_lock:
+        _recycled.insert(0, array)
+        del _recycled[_RECYCLE_KEEP:]
+
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+
+
+def _forget_pool_after_fork() -> None:
+    # A forked child (a DataLoader or datasets worker) inherits the pool object but not its threads.
+    global _pool, _pool_lock, _recycle_lock
+    _pool, _pool_lock, _recycle_lock = None, threading.Lock(), threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+def _worker_pool(workers: int) -> ThreadPoolExecutor:
+    """A process-wide pool of ``workers`` threads, made again only when the thread count changes."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != workers:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(workers, thread_name_prefix="imu-spectrogram")
+        return _pool
+
+
+def _as_float32_numpy(window: torch.Tensor) -> np.ndarray:
+    """A C-contiguous float32 NumPy copy or view of a CPU or device tensor, converted by NumPy, not torch."""
+    window = window.detach().cpu()
+    if window.dtype == torch.bfloat16:  # no NumPy dtype
+        window = window.float()
+    return np.ascontiguousarray(window.numpy(), dtype=np.float32)
 
 
 class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
@@ -288,7 +597,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
     # ----------------------------------------------------------------------------------------------------------
     # Input checking
     # ----------------------------------------------------------------------------------------------------------
-    def _as_batches(self, imu) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    def _as_batches(self, imu) -> list[tuple[np.ndarray, torch.Tensor]]:
         """Checks the input and groups it into ``(indices, (n, T, C) float32 windows)`` of equal length.
 
         A ``(B, T, C)`` array or tensor is one group; a list of ``(T, C)`` windows is grouped by length.
@@ -318,22 +627,25 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
                 )
             if w.dtype.is_complex or w.dtype == torch.bool:
                 raise ValueError(f"{where} has dtype {w.dtype}; IMU samples must be real numbers.")
-        windows = [w.float() for w in windows]
+        # NumPy from here to the kernels: a torch op would wake torch's OpenMP threads, which then spin for a
+        # while on the cores the spectrogram threads need.
+        windows = [torch.from_numpy(_as_float32_numpy(w)) for w in windows]
         for i, w in enumerate(windows):
-            # One cheap reduction; the element-wise test only when it is not finite (NaN/inf, or an overflow).
-            if not torch.isfinite(w.sum()) and not (finite := torch.isfinite(w)).all():
-                bad = (~finite).nonzero()[0].tolist()
+            array = w.numpy()
+            # One cheap float32 sum; the element-wise test only when it is not finite (NaN/inf, or an overflow).
+            if not np.isfinite(array.sum()) and not (finite := np.isfinite(array)).all():
+                bad = np.argwhere(~finite)[0].tolist()
                 window, sample, channel = bad if w.ndim == 3 else (i, *bad)
                 position = f"window {window}, sample {sample}, channel {channel}"
                 raise ValueError(f"The IMU input contains NaN or inf (first at {position}).")
 
         if len(windows) == 1 and windows[0].ndim == 3:
-            return [(torch.arange(windows[0].shape[0]), windows[0])]
-        lengths = torch.tensor([w.shape[0] for w in windows])
+            return [(np.arange(windows[0].shape[0]), windows[0])]
+        lengths = np.array([w.shape[0] for w in windows])
         groups = []
-        for length in lengths.unique().tolist():
-            members = (lengths == length).nonzero().squeeze(1)
-            groups.append((members, torch.stack([windows[i] for i in members.tolist()])))
+        for length in np.unique(lengths):
+            members = np.flatnonzero(lengths == length)
+            groups.append((members, torch.from_numpy(np.stack([windows[i].numpy() for i in members]))))
         return groups
 
     # ----------------------------------------------------------------------------------------------------------
@@ -359,22 +671,22 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
             tuple(self.image_mean) if self.do_normalize else (0.0, 0.0, 0.0),
             tuple(self.image_std) if self.do_normalize else (1.0, 1.0, 1.0),
         )
-        windows = windows.detach().to("cpu", torch.float32).contiguous().numpy()
-        out = np.empty((batch, 3, plan.out_rows // 3, self.image_width), dtype=np.float32)
-        if batch == 0:
-            return torch.from_numpy(out)
-        # Chunks of a few windows, so that the float64 frames and spectra stay in cache; the tail chunk is padded
-        # with copies of the last window (the extra images are dropped).
-        size = min(_CHUNK, batch)
-        scratch = _get_scratch(plan, num_samples, size)
-        for start in range(0, batch - size + 1, size):
-            _fill_chunk(plan, scratch, windows[start : start + size], out[start : start + size])
-        tail = batch % size
-        if tail:
-            padded = np.concatenate([windows[batch - tail :], np.repeat(windows[-1:], size - tail, axis=0)])
-            images = np.empty((size,) + out.shape[1:], dtype=np.float32)
-            _fill_chunk(plan, scratch, padded, images)
-            out[batch - tail :] = images[:tail]
+        windows = _as_float32_numpy(windows)
+        out = _output_array((batch, 3, plan.out_rows, self.image_width))
+        # One share of the batch per torch thread, each in chunks on its own thread (the kernels release the GIL).
+        shares = min(torch.get_num_threads(), batch // _CHUNK)
+        if shares <= 1:
+            _fill_images(plan, windows, out)
+        else:
+            bounds = np.linspace(0, batch, shares + 1).astype(int)
+            pool = _worker_pool(shares - 1)
+            pending = [
+                pool.submit(_fill_images, plan, windows[lo:hi], out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])
+            ]
+            _fill_images(plan, windows[: bounds[1]], out[: bounds[1]])
+            for job in pending:
+                job.result()
+        _remember_output(out)
         return torch.from_numpy(out)
 
     def __call__(
@@ -420,7 +732,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
             height = self.num_sensor_groups * self.image_height
             images = torch.empty(num_windows, 3, height, self.image_width)
             for members, windows in batches:
-                images[members] = self.spectrogram_images(windows)
+                images[torch.from_numpy(members)] = self.spectrogram_images(windows)
 
         pixel_values = images if return_tensors == "pt" else images.numpy()
         return BatchFeature({"pixel_values": pixel_values}, tensor_type=return_tensors)
