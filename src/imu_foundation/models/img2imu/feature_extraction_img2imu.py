@@ -312,7 +312,6 @@ class _Plan(NamedTuple):
 
     n_fft: int
     hop: int
-    num_samples: int  # T
     num_frames: int  # F
     num_bins: int  # K
     channels: int  # C
@@ -388,7 +387,6 @@ def _make_plan(
     return _Plan(
         n_fft=n_fft,
         hop=hop,
-        num_samples=num_samples,
         num_frames=num_frames,
         num_bins=num_bins,
         channels=channels,
