@@ -142,6 +142,40 @@ def test_bad_input_raises_clear_errors(kwargs, imu, match):
         extractor(imu, sampling_rate=rate)
 
 
+def _with_bad_sample(shape, window, sample, channel, value=np.nan):
+    imu = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    imu[window, sample, channel] = value
+    return imu
+
+
+@pytest.mark.parametrize("n_fft", [128, 96])  # the compiled STFT and the torch.fft one
+@pytest.mark.parametrize("threads", [1, 2])
+def test_nan_or_inf_is_named_by_window_sample_and_channel(n_fft, threads, monkeypatch):
+    monkeypatch.setattr(torch, "get_num_threads", lambda: threads)
+    extractor = ImuSpectrogramFeatureExtractor(n_fft=n_fft)
+    # window 13 of 16 falls to a helper thread's chunk; sample 204 of 205 is after the last frame (read by none)
+    imu = _with_bad_sample((16, 205, 3), 13, 204, 2, np.inf)
+    imu[15, 7, 0] = np.nan  # a later window: the first one is named
+    with pytest.raises(ValueError, match=r"NaN or inf \(first at window 13, sample 204, channel 2\)"):
+        extractor(imu, sampling_rate=50)
+    with pytest.raises(ValueError, match=r"window 13, sample 204, channel 2"):  # list input of two lengths
+        extractor([w[: 205 - i % 2] if i != 13 else w for i, w in enumerate(imu)], sampling_rate=50)
+    with pytest.raises(ValueError, match=r"window 13, sample 409, channel 2"):  # in the input, before resampling
+        extractor(_with_bad_sample((16, 410, 3), 13, 409, 2), sampling_rate=100)
+    with pytest.raises(ValueError, match=r"NaN or inf \(window 13\)"):  # the core on its own
+        extractor.spectrogram_images(torch.from_numpy(imu))
+
+
+def test_power_overflow_is_an_error_not_a_nan_image():
+    extractor = ImuSpectrogramFeatureExtractor()
+    imu = np.random.default_rng(0).normal(size=(6, 200, 3)).astype(np.float32)
+    imu[4] *= 1e25  # finite, but |X|^2 is beyond float32 (units of 1e25 m/s^2?)
+    with pytest.raises(ValueError, match="power of window 4 overflows float32.*units"):
+        extractor(imu, sampling_rate=50)
+    with pytest.raises(ValueError, match="power of window 4 overflows"):  # the user's index, not the group's
+        extractor([w[: 200 - (i == 1)] for i, w in enumerate(imu)], sampling_rate=50)
+
+
 def test_missing_or_bad_sampling_rate():
     extractor = ImuSpectrogramFeatureExtractor()
     with pytest.raises(ValueError, match="sampling_rate"):

@@ -81,6 +81,22 @@ def resample_fft(signal: torch.Tensor, orig_rate: float, target_rate: float) -> 
 # --------------------------------------------------------------------------------------------------------------
 # Compiled kernels
 # --------------------------------------------------------------------------------------------------------------
+_FLOAT32_EXPONENT = 0x7F800000  # all exponent bits set: inf or NaN
+
+
+@njit(cache=True, nogil=True)
+def _all_finite(samples):  # pragma: no cover - compiled
+    """Whether a C-contiguous float32 array holds no NaN or inf.
+
+    An integer max over the exponent bits (all set only for inf and NaN) vectorises; ``isfinite`` does not.
+    """
+    bits = samples.reshape(-1).view(np.int32)
+    exponent = 0
+    for i in range(bits.shape[0]):
+        exponent = max(exponent, bits[i] & _FLOAT32_EXPONENT)
+    return exponent != _FLOAT32_EXPONENT
+
+
 @njit(cache=True, nogil=True)
 def _fft_columns(re, im, twiddle_re, twiddle_im):  # pragma: no cover - compiled
     """In-place forward FFT along axis 0 of ``(M, L)`` float64 arrays, all ``L`` columns at once.
@@ -180,6 +196,9 @@ def _stft_power(
         polyphase: ``(C, hop, Q)`` float64 scratch; spectrum_re, spectrum_im: ``(M, C * F)`` float64 scratch.
         power: ``(n, K, C, F)`` float32 output, ``K = N / 2 + 1`` frequency rows, ``F`` frames.
         extremes: ``(n, C, 2)`` int32 output: float32 bits of the smallest and largest power of each axis.
+    Returns:
+        ``(first window with NaN/inf samples, first window whose power overflows float32)``, -1 for none; the work
+        stops at the first such window.
     """
     num_windows, num_samples, channels = windows.shape
     num_bins, frames = power.shape[1], power.shape[3]
@@ -187,6 +206,8 @@ def _stft_power(
     lanes = channels * frames
     for b in range(num_windows):
         samples = windows[b]
+        if not _all_finite(samples):
+            return b, -1
         for c in range(channels):
             channel = polyphase[c].ravel()
             for t in range(num_samples):
@@ -218,20 +239,28 @@ def _stft_power(
             difference = z0r[lane] - z0i[lane]
             dc[lane] = 0.5 * total * total + log_floor
             nyquist[lane] = 0.5 * difference * difference + log_floor
-        for k in range(1, half):
+        # Bins k and M - k come from the same two rows: X[M-k] = conj(E[k] - e^(-2 pi i k / N) O[k]).
+        for k in range(1, half // 2 + 1):
             ar, ai = spectrum_re[row_of_frequency[k]], spectrum_im[row_of_frequency[k]]
             br, bi = spectrum_re[row_of_frequency[half - k]], spectrum_im[row_of_frequency[half - k]]
             cr, ci = split_re[k], split_im[k]
-            row = psd[k]
+            row, mirror = psd[k], psd[half - k]
             for lane in range(lanes):
                 er = 0.5 * (ar[lane] + br[lane])
                 ei = 0.5 * (ai[lane] - bi[lane])
                 odd_r = 0.5 * (ai[lane] + bi[lane])
                 odd_i = 0.5 * (br[lane] - ar[lane])
-                xr = er + cr * odd_r - ci * odd_i
-                xi = ei + cr * odd_i + ci * odd_r
+                twisted_r = cr * odd_r - ci * odd_i
+                twisted_i = cr * odd_i + ci * odd_r
+                xr, xi = er + twisted_r, ei + twisted_i
+                yr, yi = er - twisted_r, ei - twisted_i
+                mirror[lane] = yr * yr + yi * yi + log_floor
                 row[lane] = xr * xr + xi * xi + log_floor
         _axis_extremes(psd, channels, frames, extremes[b])
+        for c in range(channels):
+            if extremes[b, c, 1] >= _FLOAT32_EXPONENT:  # inf: |x|^2 beyond float32
+                return -1, b
+    return -1, -1
 
 
 @njit(cache=True, nogil=True)
@@ -427,8 +456,8 @@ def _get_scratch(plan: _Plan) -> _Scratch:
     return cached[1]
 
 
-def _stft_power_torch(plan: _Plan, windows: np.ndarray, power: np.ndarray, extremes: np.ndarray) -> None:
-    """The same PSD as ``_stft_power`` for any ``n_fft``, with ``torch.fft.rfft`` in float64."""
+def _stft_power_torch(plan: _Plan, windows: np.ndarray, power: np.ndarray, extremes: np.ndarray) -> tuple[int, int]:
+    """The same PSD and status as ``_stft_power`` for any ``n_fft``, with ``torch.fft.rfft`` in float64."""
     signal = torch.from_numpy(windows).double().transpose(1, 2)  # (n, C, T)
     frames = signal.unfold(2, plan.n_fft, plan.hop) * torch.from_numpy(plan.window)  # (n, C, F, N)
     spectrum = torch.view_as_real(torch.fft.rfft(frames, dim=-1))
@@ -441,40 +470,107 @@ def _stft_power_torch(plan: _Plan, windows: np.ndarray, power: np.ndarray, extre
     per_axis = power.transpose(0, 2, 1, 3).reshape(len(power), plan.channels, -1)
     extremes.view(np.float32)[..., 0] = per_axis.min(axis=2)
     extremes.view(np.float32)[..., 1] = per_axis.max(axis=2)
+    if (nonfinite := np.flatnonzero(~np.isfinite(windows).all(axis=(1, 2)))).size:
+        return int(nonfinite[0]), -1
+    overflow = np.flatnonzero(extremes[..., 1].max(axis=1) >= _FLOAT32_EXPONENT)
+    return -1, (int(overflow[0]) if overflow.size else -1)
 
 
-def _fill_images(plan: _Plan, windows: np.ndarray, out: np.ndarray) -> None:
-    """Images of ``windows`` ``(n, T, C)`` float32 into ``out`` ``(n, 3, G*H, W)``, on the calling thread."""
-    scratch = _get_scratch(plan)
-    for start in range(0, len(windows), _CHUNK):
-        chunk = windows[start : start + _CHUNK]
-        size = len(chunk)
-        power, extremes = scratch.power[:size], scratch.extremes[:size]
-        if plan.fast:
-            _stft_power(
-                chunk,
-                plan.window,
-                plan.hop,
-                plan.polyphase_slot,
-                plan.twiddle_re,
-                plan.twiddle_im,
-                plan.row_of_frequency,
-                plan.split_re,
-                plan.split_im,
-                plan.log_floor,
-                scratch.polyphase,
-                scratch.spectrum_re,
-                scratch.spectrum_im,
-                power,
-                extremes,
-            )
-        else:
-            _stft_power_torch(plan, chunk, power, extremes)
-        np.log10(power, out=power)  # numpy's vectorised log10 of the float32 PSD
-        log_extremes = np.log10(extremes.view(np.float32))  # the same function: the extremes of the log values
-        plan.writer(
-            power, log_extremes, plan.source_row, plan.source_column, plan.mean, plan.std, out[start : start + size]
+class _BadWindow(ValueError):
+    """A window the spectrogram cannot be computed for; ``window`` is its index in the batch."""
+
+    def __init__(self, message: str, window: int):
+        super().__init__(message)
+        self.window = window
+
+
+class _NonFiniteWindow(_BadWindow):
+    pass
+
+
+def _raise_first_nonfinite(groups: list[tuple[np.ndarray, torch.Tensor]]) -> None:
+    """Raises a ValueError naming the first NaN/inf (window, sample, channel) of the input windows, if any.
+
+    ``groups``: ``(window indices, (n, T, C) windows)`` as ``_as_batches`` makes them.
+    """
+    first = None
+    for members, windows in groups:
+        bad = np.argwhere(~np.isfinite(windows.numpy()))
+        if len(bad) and (first is None or members[bad[0][0]] < first[0]):
+            first = (int(members[bad[0][0]]), *bad[0][1:].tolist())
+    if first is not None:
+        window, sample, channel = first
+        raise ValueError(
+            f"The IMU input contains NaN or inf (first at window {window}, sample {sample}, channel {channel})."
         )
+
+
+def _fill_chunk(plan: _Plan, scratch: _Scratch, windows: np.ndarray, first: int, out: np.ndarray) -> None:
+    """Images of up to ``_CHUNK`` windows ``(n, T, C)`` float32 (batch indices ``first, ...``) into ``out``."""
+    size = len(windows)
+    power, extremes = scratch.power[:size], scratch.extremes[:size]
+    if plan.fast:
+        nonfinite, overflow = _stft_power(
+            windows,
+            plan.window,
+            plan.hop,
+            plan.polyphase_slot,
+            plan.twiddle_re,
+            plan.twiddle_im,
+            plan.row_of_frequency,
+            plan.split_re,
+            plan.split_im,
+            plan.log_floor,
+            scratch.polyphase,
+            scratch.spectrum_re,
+            scratch.spectrum_im,
+            power,
+            extremes,
+        )
+    else:
+        nonfinite, overflow = _stft_power_torch(plan, windows, power, extremes)
+    if nonfinite >= 0:
+        raise _NonFiniteWindow(f"The IMU input contains NaN or inf (window {first + nonfinite}).", first + nonfinite)
+    if overflow >= 0:
+        raise _BadWindow(
+            f"The spectrogram power of window {first + overflow} overflows float32 (finite samples, but |x|^2 beyond "
+            f"3.4e38): are the units right?",
+            first + overflow,
+        )
+    np.log10(power, out=power)  # numpy's vectorised log10 of the float32 PSD
+    log_extremes = np.log10(extremes.view(np.float32))  # the same function: the extremes of the log values
+    plan.writer(power, log_extremes, plan.source_row, plan.source_column, plan.mean, plan.std, out)
+
+
+class _ChunkQueue:
+    """Hands out the chunks of one batch to the threads filling it, one at a time, so that a thread that starts late
+    or runs slower simply takes fewer; after a failure it hands out no more."""
+
+    def __init__(self, batch: int):
+        self._lock = threading.Lock()
+        self._next = 0
+        self.batch = batch
+        self.failed = False
+
+    def __iter__(self):
+        while True:
+            with self._lock:
+                start, self._next = self._next, self._next + _CHUNK
+            if self.failed or start >= self.batch:
+                return
+            yield start
+
+
+def _fill_images(plan: _Plan, windows: np.ndarray, out: np.ndarray, chunks: _ChunkQueue) -> None:
+    """Takes chunks of ``windows`` ``(B, T, C)`` from ``chunks`` and writes their images into ``out``."""
+    scratch = _get_scratch(plan)
+    try:
+        for start in chunks:
+            stop = start + _CHUNK
+            _fill_chunk(plan, scratch, windows[start:stop], start, out[start:stop])
+    except BaseException:
+        chunks.failed = True
+        raise
 
 
 _recycle_lock = threading.Lock()
@@ -626,17 +722,8 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
             if w.dtype.is_complex or w.dtype == torch.bool:
                 raise ValueError(f"{where} has dtype {w.dtype}; IMU samples must be real numbers.")
         # NumPy from here to the kernels: a torch op would wake torch's OpenMP threads, which then spin for a
-        # while on the cores the spectrogram threads need.
+        # while on the cores the spectrogram threads need. NaN/inf are found by the kernels, on every thread.
         windows = [torch.from_numpy(_as_float32_numpy(w)) for w in windows]
-        for i, w in enumerate(windows):
-            array = w.numpy()
-            # One cheap float32 sum; the element-wise test only when it is not finite (NaN/inf, or an overflow).
-            if not np.isfinite(array.sum()) and not (finite := np.isfinite(array)).all():
-                bad = np.argwhere(~finite)[0].tolist()
-                window, sample, channel = bad if w.ndim == 3 else (i, *bad)
-                position = f"window {window}, sample {sample}, channel {channel}"
-                raise ValueError(f"The IMU input contains NaN or inf (first at {position}).")
-
         if len(windows) == 1 and windows[0].ndim == 3:
             return [(np.arange(windows[0].shape[0]), windows[0])]
         lengths = np.array([w.shape[0] for w in windows])
@@ -671,21 +758,35 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         )
         windows = _as_float32_numpy(windows)
         out = _output_array((batch, 3, plan.out_rows, self.image_width))
-        # One share of the batch per torch thread, each in chunks on its own thread (the kernels release the GIL).
-        shares = min(torch.get_num_threads(), batch // _CHUNK)
-        if shares <= 1:
-            _fill_images(plan, windows, out)
-        else:
-            bounds = np.linspace(0, batch, shares + 1).astype(int)
-            pool = _worker_pool(shares - 1)
-            pending = [
-                pool.submit(_fill_images, plan, windows[lo:hi], out[lo:hi]) for lo, hi in zip(bounds[1:-1], bounds[2:])
-            ]
-            _fill_images(plan, windows[: bounds[1]], out[: bounds[1]])
-            for job in pending:
-                job.result()
+        # Chunks of the batch go to torch.get_num_threads() threads (the kernels release the GIL).
+        threads = min(torch.get_num_threads(), -(-batch // _CHUNK))
+        chunks = _ChunkQueue(batch)
+        pool = _worker_pool(threads - 1) if threads > 1 else None
+        helpers = [pool.submit(_fill_images, plan, windows, out, chunks) for _ in range(threads - 1)]
+        failures = []
+        try:
+            _fill_images(plan, windows, out, chunks)
+        except _BadWindow as error:
+            failures.append(error)
+        for job in helpers:  # every thread has stopped before anything is raised
+            if isinstance(error := job.exception(), _BadWindow):
+                failures.append(error)
+            elif error is not None:
+                raise error
+        if failures:  # the first bad window, whichever thread met it
+            raise min(failures, key=lambda error: error.window)
         _remember_output(out)
         return torch.from_numpy(out)
+
+    def _images_of_group(self, members: np.ndarray, windows: torch.Tensor, batches: list) -> torch.Tensor:
+        """``spectrogram_images`` of one group of equal-length windows, with errors that name the user's window."""
+        try:
+            return self.spectrogram_images(windows)
+        except _NonFiniteWindow:
+            _raise_first_nonfinite(batches)  # names the first NaN/inf of the input as given
+            raise  # finite input that resampling made non-finite
+        except _BadWindow as error:
+            raise ValueError(str(error).replace(f"window {error.window}", f"window {members[error.window]}")) from None
 
     def __call__(
         self,
@@ -718,19 +819,20 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
                 f"{self.sampling_rate} Hz and do_resample=False. Resample the data or set do_resample=True."
             )
         batches = self._as_batches(imu)
+        resampled = batches
         if needs_resampling:
-            batches = [
+            resampled = [
                 (members, resample_fft(w.transpose(1, 2), sampling_rate, self.sampling_rate).transpose(1, 2))
                 for members, w in batches
             ]
-        if len(batches) == 1:
-            images = self.spectrogram_images(batches[0][1])
+        if len(resampled) == 1:
+            images = self._images_of_group(*resampled[0], batches)
         else:  # windows of different lengths: one vectorised pass per length, results in input order
-            num_windows = sum(len(members) for members, _ in batches)
+            num_windows = sum(len(members) for members, _ in resampled)
             height = self.num_sensor_groups * self.image_height
             images = torch.empty(num_windows, 3, height, self.image_width)
-            for members, windows in batches:
-                images[torch.from_numpy(members)] = self.spectrogram_images(windows)
+            for members, windows in resampled:
+                images[torch.from_numpy(members)] = self._images_of_group(members, windows, batches)
 
         pixel_values = images if return_tensors == "pt" else images.numpy()
         return BatchFeature({"pixel_values": pixel_values}, tensor_type=return_tensors)
