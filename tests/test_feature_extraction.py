@@ -133,6 +133,9 @@ def test_resampling_keeps_a_band_limited_sine_and_removes_aliases():
         ({}, [], "empty"),
         ({}, np.zeros((200, 3), np.float32), r"\(B, T, C\)"),
         ({"do_resample": False}, np.zeros((1, 400, 3), np.float32), "sampled at 100 Hz"),
+        ({}, np.zeros((1, 200, 3), np.complex64), "complex64; IMU samples must be real numbers"),
+        ({}, [np.zeros((200, 3), bool)], "Window 0 has dtype bool"),
+        ({}, torch.zeros(1, 200, 3, dtype=torch.complex64), "real numbers"),
     ],
 )
 def test_bad_input_raises_clear_errors(kwargs, imu, match):

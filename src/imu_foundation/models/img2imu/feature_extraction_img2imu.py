@@ -488,14 +488,14 @@ class _NonFiniteWindow(_BadWindow):
     pass
 
 
-def _raise_first_nonfinite(groups: list[tuple[np.ndarray, torch.Tensor]]) -> None:
+def _raise_first_nonfinite(groups: list[tuple[np.ndarray, np.ndarray]]) -> None:
     """Raises a ValueError naming the first NaN/inf (window, sample, channel) of the input windows, if any.
 
     ``groups``: ``(window indices, (n, T, C) windows)`` as ``_as_batches`` makes them.
     """
     first = None
     for members, windows in groups:
-        bad = np.argwhere(~np.isfinite(windows.numpy()))
+        bad = np.argwhere(~np.isfinite(windows))
         if len(bad) and (first is None or members[bad[0][0]] < first[0]):
             first = (int(members[bad[0][0]]), *bad[0][1:].tolist())
     if first is not None:
@@ -630,12 +630,20 @@ def _worker_pool(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def _as_float32_numpy(window: torch.Tensor) -> np.ndarray:
-    """A C-contiguous float32 NumPy copy or view of a CPU or device tensor, converted by NumPy, not torch."""
-    window = window.detach().cpu()
-    if window.dtype == torch.bfloat16:  # no NumPy dtype
-        window = window.float()
-    return np.ascontiguousarray(window.numpy(), dtype=np.float32)
+def _as_float32_numpy(window: np.ndarray | torch.Tensor) -> np.ndarray:
+    """A C-contiguous float32 NumPy copy or view of an array or a CPU/device tensor, converted by NumPy, not torch."""
+    if isinstance(window, torch.Tensor):
+        window = window.detach().cpu()
+        if window.dtype == torch.bfloat16:  # no NumPy dtype
+            window = window.float()
+        window = window.numpy()
+    return np.ascontiguousarray(window, dtype=np.float32)
+
+
+def _is_real_dtype(dtype: np.dtype | torch.dtype) -> bool:
+    if isinstance(dtype, torch.dtype):
+        return not (dtype.is_complex or dtype == torch.bool)
+    return dtype.kind in "iuf"
 
 
 class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
@@ -695,19 +703,20 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
     # ----------------------------------------------------------------------------------------------------------
     # Input checking
     # ----------------------------------------------------------------------------------------------------------
-    def _as_batches(self, imu) -> list[tuple[np.ndarray, torch.Tensor]]:
+    def _as_batches(self, imu) -> list[tuple[np.ndarray, np.ndarray]]:
         """Checks the input and groups it into ``(indices, (n, T, C) float32 windows)`` of equal length.
 
-        A ``(B, T, C)`` array or tensor is one group; a list of ``(T, C)`` windows is grouped by length.
+        A ``(B, T, C)`` array or tensor is one group; a list of ``(T, C)`` windows is grouped by length. NumPy from
+        here to the kernels: a torch op would wake torch's OpenMP threads, which then spin for a while on the cores
+        the spectrogram threads need. NaN/inf are found by the kernels, on every thread.
         """
         if isinstance(imu, (np.ndarray, torch.Tensor)):
-            imu = torch.as_tensor(imu)
             if imu.ndim != 3:
                 hint = " Pass a batch (B, T, C) or a list of (T, C) windows." if imu.ndim == 2 else ""
                 raise ValueError(f"IMU input must have shape (B, T, C), got {tuple(imu.shape)}.{hint}")
             windows = [imu]
         elif isinstance(imu, (list, tuple)):
-            windows = [w if isinstance(w, torch.Tensor) else torch.as_tensor(np.asarray(w)) for w in imu]
+            windows = [w if isinstance(w, (np.ndarray, torch.Tensor)) else np.asarray(w) for w in imu]
             for i, w in enumerate(windows):
                 if w.ndim != 2:
                     raise ValueError(f"Window {i} has shape {tuple(w.shape)}; each window must be (T, C).")
@@ -723,24 +732,22 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
                     f"{where} has {w.shape[-1]} channels but this feature extractor expects {self.feature_size} "
                     f"(channels are the last axis, (T, C); transposed input?)."
                 )
-            if w.dtype.is_complex or w.dtype == torch.bool:
+            if not _is_real_dtype(w.dtype):
                 raise ValueError(f"{where} has dtype {w.dtype}; IMU samples must be real numbers.")
-        # NumPy from here to the kernels: a torch op would wake torch's OpenMP threads, which then spin for a
-        # while on the cores the spectrogram threads need. NaN/inf are found by the kernels, on every thread.
-        windows = [torch.from_numpy(_as_float32_numpy(w)) for w in windows]
+        windows = [_as_float32_numpy(w) for w in windows]
         if len(windows) == 1 and windows[0].ndim == 3:
-            return [(np.arange(windows[0].shape[0]), windows[0])]
-        lengths = np.array([w.shape[0] for w in windows])
+            return [(np.arange(len(windows[0])), windows[0])]
+        lengths = np.array([len(w) for w in windows])
         groups = []
         for length in np.unique(lengths):
             members = np.flatnonzero(lengths == length)
-            groups.append((members, torch.from_numpy(np.stack([windows[i].numpy() for i in members]))))
+            groups.append((members, np.stack([windows[i] for i in members])))
         return groups
 
     # ----------------------------------------------------------------------------------------------------------
     # The spectrogram image
     # ----------------------------------------------------------------------------------------------------------
-    def spectrogram_images(self, windows: torch.Tensor) -> torch.Tensor:
+    def spectrogram_images(self, windows: np.ndarray | torch.Tensor) -> torch.Tensor:
         """The vectorised core: ``(B, T, C)`` float windows at ``sampling_rate`` -> ``(B, 3, G*H, W)`` images."""
         batch, num_samples, channels = windows.shape
         if num_samples < self.n_fft:
@@ -782,7 +789,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         _remember_output(out)
         return torch.from_numpy(out)
 
-    def _images_of_group(self, members: np.ndarray, windows: torch.Tensor, batches: list) -> torch.Tensor:
+    def _images_of_group(self, members: np.ndarray, windows: np.ndarray, batches: list) -> torch.Tensor:
         """``spectrogram_images`` of one group of equal-length windows, with errors that name the user's window."""
         try:
             return self.spectrogram_images(windows)
@@ -826,7 +833,7 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         resampled = batches
         if needs_resampling:
             resampled = [
-                (members, resample_fft(w.transpose(1, 2), sampling_rate, self.sampling_rate).transpose(1, 2))
+                (members, resample_fft(torch.from_numpy(w).transpose(1, 2), sampling_rate, self.sampling_rate).mT)
                 for members, w in batches
             ]
         if len(resampled) == 1:
