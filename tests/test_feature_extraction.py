@@ -9,6 +9,7 @@ import torch
 from transformers import AutoFeatureExtractor
 
 from imu_foundation import ImuSpectrogramFeatureExtractor
+from imu_foundation.models.img2imu import feature_extraction_img2imu
 from imu_foundation.models.img2imu.feature_extraction_img2imu import resample_fft
 
 MEAN = np.array([0.485, 0.456, 0.406])
@@ -241,6 +242,20 @@ def test_threads_and_batch_splits_give_identical_images():
         torch.set_num_threads(threads)
     one_by_one = torch.cat([extractor(w[None], sampling_rate=50)["pixel_values"] for w in windows])
     assert torch.equal(single, several) and torch.equal(single, one_by_one)
+
+
+@pytest.mark.parametrize("width", [128, 100, 149, 7])  # repeated columns; gathered ones; rows off the 64-byte grid
+def test_streaming_stores_write_the_same_images(width, monkeypatch):
+    """Big outputs are written with streaming (non-temporal) stores, small ones with ordinary ones: same bits."""
+    windows = imu_like(np.random.default_rng(7), 5, 500, 6)
+    extractor = ImuSpectrogramFeatureExtractor(feature_size=6, image_width=width)
+    monkeypatch.setattr(feature_extraction_img2imu, "_STREAM_MIN_BYTES", 1 << 62)
+    ordinary = extractor(windows, sampling_rate=50)["pixel_values"]  # held: not recycled for the next call
+    monkeypatch.setattr(feature_extraction_img2imu, "_STREAM_MIN_BYTES", 0)
+    streamed = extractor(windows, sampling_rate=50)["pixel_values"]
+    assert torch.equal(streamed, ordinary)
+    expected = reference_image(windows[3], 50.0, 128, 12, 96, width)
+    np.testing.assert_allclose(streamed[3].numpy(), expected, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16, torch.float16])

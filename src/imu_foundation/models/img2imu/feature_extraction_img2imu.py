@@ -14,7 +14,7 @@ The image of one window is built exactly as IMG2IMU describes it (see docs/spect
 How it is computed (the output is that definition; only the order of the work is chosen for speed):
 
 * Two compiled (numba, ``nogil``) kernels and numpy's vectorised ``log10`` do the work, a few windows at a time, on
-  ``torch.get_num_threads()`` threads that each take a share of the batch.
+  ``torch.get_num_threads()`` threads.
 * ``_stft_power`` (``n_fft`` a power of two): the window's channels are laid out polyphase (sample ``t`` at
   ``[t % hop, t // hop]``), so that sample ``n`` of every frame is one contiguous row; the windowed frames, packed
   as complex ``x[2m] + i x[2m+1]``, go through an in-place radix-4 FFT that transforms every frame of every channel
@@ -26,9 +26,14 @@ How it is computed (the output is that definition; only the order of the work is
   value found on the integer view of the float bits (positive floats order like their bits, and integer min/max
   vectorises where float min/max does not).
 * ``_image_writer``: per-axis affine map of the log-power rows, written straight into the output with the row
-  gather (flip, resize, tiles, colours) and the column repeat of an integer ``image_width / F`` compiled in.
+  gather (flip, resize, tiles, colours) and the column repeat of an integer ``image_width / F`` compiled in. An
+  output of ``_STREAM_MIN_BYTES`` or more (a 64-window batch is 19 MB) is written with streaming stores: ordinary
+  stores would read every line of it from memory first, and evict the working buffers from the cache.
+* The threads take chunks of windows from a shared queue, so a thread that starts late or is slowed down by
+  another process takes fewer; NaN/inf in the input are found by the STFT kernel as it reads the samples.
 
-This file is self-contained (numpy, numba, torch, transformers, stdlib) so that it can be loaded as remote code.
+This file is self-contained (numpy, numba, llvmlite, torch, transformers, stdlib) so that it can be loaded as
+remote code.
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 from transformers.feature_extraction_sequence_utils import SequenceFeatureExtractor
 from transformers.feature_extraction_utils import BatchFeature
 
@@ -52,6 +59,9 @@ IMAGENET_DEFAULT_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_DEFAULT_STD = (0.229, 0.224, 0.225)
 # Windows per kernel call: enough to make the Python overhead per call small, few enough to stay in cache.
 _CHUNK = 4
+# Outputs at least this big are written with streaming (non-temporal) stores. An output bigger than a core's L2
+# cache is not read back from cache anyway, and ordinary stores would first read every line of it from memory.
+_STREAM_MIN_BYTES = 4 << 20
 
 
 def resample_fft(signal: torch.Tensor, orig_rate: float, target_rate: float) -> torch.Tensor:
@@ -288,9 +298,37 @@ def _axis_extremes(psd, channels, frames, extremes):  # pragma: no cover - compi
         extremes[c, 1] = hi
 
 
+@intrinsic
+def _stream_store16(typingctx, address, row, start):  # pragma: no cover - compiled
+    """Stores ``row[start : start + 16]`` (float32) at the 64-byte aligned ``address``, bypassing the cache."""
+
+    def codegen(context, builder, signature, args):
+        address, row, start = args
+        vector = ir.VectorType(ir.FloatType(), 16)
+        data = context.make_array(signature.args[1])(context, builder, row).data
+        values = builder.load(builder.bitcast(builder.gep(data, [start]), vector.as_pointer()), align=4)
+        store = builder.store(values, builder.inttoptr(address, vector.as_pointer()), align=64)
+        store.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(ir.IntType(32), 1)]))
+        return context.get_dummy_value()
+
+    return types.void(address, row, start), codegen
+
+
+@intrinsic
+def _store_fence(typingctx):  # pragma: no cover - compiled
+    """A full memory fence: streaming stores are weakly ordered, and other threads read the images next."""
+
+    def codegen(context, builder, signature, args):
+        builder.fence("seq_cst")
+        return context.get_dummy_value()
+
+    return types.void(), codegen
+
+
 @functools.cache
-def _image_writer(repeat: int):
-    """The output kernel for a column repeat of ``repeat`` (``image_width / F``; 0 when not an integer).
+def _image_writer(repeat: int, stream: bool):
+    """The output kernel for a column repeat of ``repeat`` (``image_width / F``; 0 when not an integer), writing
+    with streaming stores when ``stream``.
 
     A compile-time repeat lets the compiler turn "each value 4 times" into vector shuffles and full-width stores,
     several times faster than a gather through a column index.
@@ -308,6 +346,7 @@ def _image_writer(repeat: int):
         height = source_row.shape[0]
         width = source_column.shape[0]
         scaled = np.empty(frames, np.float32)
+        row = np.empty(width, np.float32)  # when streaming, each row is made here (in L1) and then streamed out
         for b in range(num_windows):
             for c in range(channels):
                 tile, colour = c // 3, c % 3
@@ -319,16 +358,29 @@ def _image_writer(repeat: int):
                 for r in range(height):
                     source = log_power[b, source_row[r], c]
                     target = image[tile * height + r]
+                    line = row if stream else target
                     if repeat:
                         for f in range(frames):
                             value = (source[f] - lo) * gain + offset
                             for j in range(repeat):
-                                target[f * repeat + j] = value
+                                line[f * repeat + j] = value
                     else:
                         for f in range(frames):
                             scaled[f] = (source[f] - lo) * gain + offset
                         for j in range(width):
-                            target[j] = scaled[source_column[j]]
+                            line[j] = scaled[source_column[j]]
+                    if stream:  # ordinary stores up to the first 64-byte boundary and after the last 16 values
+                        address = target.ctypes.data
+                        j = min(width, (64 - np.int64(address & np.uint64(63))) % 64 // 4)
+                        for k in range(j):
+                            target[k] = row[k]
+                        while j + 16 <= width:
+                            _stream_store16(address + np.uint64(4 * j), row, j)
+                            j += 16
+                        for k in range(j, width):
+                            target[k] = row[k]
+        if stream:
+            _store_fence()
 
     return write_images
 
@@ -351,7 +403,7 @@ class _Plan(NamedTuple):
     std: np.ndarray  # (3,) float64 ImageNet std per colour (1 without normalisation)
     source_row: np.ndarray  # (image_height,) int64 frequency bin of each tile row, low frequencies at the bottom
     source_column: np.ndarray  # (image_width,) int64 frame of each column
-    writer: object  # the compiled _image_writer for this column repeat
+    writers: tuple  # the compiled _image_writer for this column repeat: (ordinary, streaming stores)
     fast: bool  # n_fft / 2 a power of two: the compiled STFT; otherwise torch.fft
     polyphase_slot: np.ndarray | None
     polyphase_len: int  # Q
@@ -426,7 +478,7 @@ def _make_plan(
         std=np.asarray(std, dtype=np.float64),
         source_row=source_row,
         source_column=source_column,
-        writer=_image_writer(repeat),
+        writers=(_image_writer(repeat, False), _image_writer(repeat, True)),
         fast=fast,
         polyphase_len=polyphase_len,
         **fast_parts,
@@ -505,7 +557,7 @@ def _raise_first_nonfinite(groups: list[tuple[np.ndarray, np.ndarray]]) -> None:
         )
 
 
-def _fill_chunk(plan: _Plan, scratch: _Scratch, windows: np.ndarray, first: int, out: np.ndarray) -> None:
+def _fill_chunk(plan: _Plan, scratch: _Scratch, windows: np.ndarray, first: int, out: np.ndarray, stream: bool) -> None:
     """Images of up to ``_CHUNK`` windows ``(n, T, C)`` float32 (batch indices ``first, ...``) into ``out``."""
     size = len(windows)
     power, extremes = scratch.power[:size], scratch.extremes[:size]
@@ -539,7 +591,7 @@ def _fill_chunk(plan: _Plan, scratch: _Scratch, windows: np.ndarray, first: int,
         )
     np.log10(power, out=power)  # numpy's vectorised log10 of the float32 PSD
     log_extremes = np.log10(extremes.view(np.float32))  # the same function: the extremes of the log values
-    plan.writer(power, log_extremes, plan.source_row, plan.source_column, plan.mean, plan.std, out)
+    plan.writers[stream](power, log_extremes, plan.source_row, plan.source_column, plan.mean, plan.std, out)
 
 
 class _ChunkQueue:
@@ -561,13 +613,13 @@ class _ChunkQueue:
             yield start
 
 
-def _fill_images(plan: _Plan, windows: np.ndarray, out: np.ndarray, chunks: _ChunkQueue) -> None:
+def _fill_images(plan: _Plan, windows: np.ndarray, out: np.ndarray, chunks: _ChunkQueue, stream: bool) -> None:
     """Takes chunks of ``windows`` ``(B, T, C)`` from ``chunks`` and writes their images into ``out``."""
     scratch = _get_scratch(plan)
     try:
         for start in chunks:
             stop = start + _CHUNK
-            _fill_chunk(plan, scratch, windows[start:stop], start, out[start:stop])
+            _fill_chunk(plan, scratch, windows[start:stop], start, out[start:stop], stream)
     except BaseException:
         chunks.failed = True
         raise
@@ -773,10 +825,11 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         threads = min(torch.get_num_threads(), -(-batch // _CHUNK))
         chunks = _ChunkQueue(batch)
         pool = _worker_pool(threads - 1) if threads > 1 else None
-        helpers = [pool.submit(_fill_images, plan, windows, out, chunks) for _ in range(threads - 1)]
+        stream = out.nbytes >= _STREAM_MIN_BYTES
+        helpers = [pool.submit(_fill_images, plan, windows, out, chunks, stream) for _ in range(threads - 1)]
         failures = []
         try:
-            _fill_images(plan, windows, out, chunks)
+            _fill_images(plan, windows, out, chunks, stream)
         except _BadWindow as error:
             failures.append(error)
         for job in helpers:  # every thread has stopped before anything is raised
