@@ -356,15 +356,21 @@ def _image_writer(repeat: int, stream: bool):
                 offset = np.float32(-mean[colour] / std[colour])
                 image = out[b, colour]
                 for r in range(height):
-                    source = log_power[b, source_row[r], c]
                     target = image[tile * height + r]
                     line = row if stream else target
-                    if repeat:
+                    if r > 0 and source_row[r] == source_row[r - 1]:  # the row above again (upsampled bins)
+                        if not stream:  # (a streamed row is still in ``row``)
+                            above = image[tile * height + r - 1]
+                            for j in range(width):
+                                target[j] = above[j]
+                    elif repeat:
+                        source = log_power[b, source_row[r], c]
                         for f in range(frames):
                             value = (source[f] - lo) * gain + offset
                             for j in range(repeat):
                                 line[f * repeat + j] = value
                     else:
+                        source = log_power[b, source_row[r], c]
                         for f in range(frames):
                             scaled[f] = (source[f] - lo) * gain + offset
                         for j in range(width):
