@@ -543,7 +543,7 @@ class _BadWindow(ValueError):
 
 
 class _NonFiniteWindow(_BadWindow):
-    pass
+    """A window with NaN or inf samples (``__call__`` then names the first one in the input as given)."""
 
 
 def _raise_first_nonfinite(groups: list[tuple[np.ndarray, np.ndarray]]) -> None:
@@ -649,7 +649,7 @@ def _output_array(shape: tuple[int, ...]) -> np.ndarray:
             # two references when free: the list's and getrefcount's argument
             if _recycled[i].shape == shape and sys.getrefcount(_recycled[i]) <= 2:
                 return _recycled.pop(i)
-    # Aligned to the 64-byte cache line: the image rows are then written as whole lines, not split across two.
+    # Aligned to the 64-byte cache line: image rows are written as whole lines, and streaming stores need it.
     size = math.prod(shape)
     raw = np.empty(size + 16, dtype=np.float32)
     offset = (-raw.ctypes.data % 64) // 4
