@@ -35,7 +35,11 @@ def test_shipped_body_file_is_what_the_generator_builds():
         regenerated = generate_body_model_arrays()
         assert sorted(shipped.files) == sorted(regenerated)
         for key, value in regenerated.items():
-            np.testing.assert_array_equal(shipped[key], value, err_msg=key)
+            # Equal up to float64 rounding: trigonometry may differ in the last bit between NumPy builds.
+            if np.issubdtype(value.dtype, np.floating):
+                np.testing.assert_allclose(shipped[key], value, rtol=0, atol=1e-12, err_msg=key)
+            else:
+                np.testing.assert_array_equal(shipped[key], value, err_msg=key)
 
 
 def test_embedded_body_is_an_smpl_model_with_plausible_proportions():
