@@ -27,7 +27,7 @@ model = create_model("multi3net-tiny").eval()
 processor = create_processor("multi3net-tiny")
 recordings = np.random.default_rng(0).normal(0.0, 1.0, (2, 120, len(processor.feature_extractor.channel_names)))
 recordings[..., 2] += 9.81  # gravity on the first sensor's z axis: plausible m/s^2 input
-inputs = processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50)
+inputs = processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50, gravity="remove")
 with torch.no_grad():
     before = model(**inputs)
 model.push_to_hub("org/multi3net-tiny", commit_message="tiny Multi^3Net")
@@ -35,7 +35,7 @@ processor.push_to_hub("org/multi3net-tiny")
 
 loaded = AutoModel.from_pretrained("org/multi3net-tiny").eval()
 loaded_processor = AutoProcessor.from_pretrained("org/multi3net-tiny")
-again = loaded_processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50)
+again = loaded_processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50, gravity="remove")
 with torch.no_grad():
     after = loaded(**again)
 print(json.dumps({

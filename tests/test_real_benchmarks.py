@@ -199,13 +199,24 @@ def test_csv_loader(tmp_path):
             lambda lines: lines[:3] + [lines[3].replace(",walk,", ",run,")] + lines[4:],
             r"sequence 'rec0' has labels \['run', 'walk'\]",
         ),
-        (lambda lines: [",".join(line.split(",")[:7]) for line in lines], "6 channels per sensor site"),
+        (lambda lines: [line.replace("wrist_gyro_x", "wrist_gyro_w") for line in lines], "'wrist_gyro_w' does not"),
         (lambda lines: lines[:3] + [lines[4], lines[3]] + lines[5:], "time_s does not increase"),
     ],
 )
 def test_csv_errors(tmp_path, tweak, message):
     with pytest.raises(ValueError, match=message):
         load_imu_csv(_write_csv(tmp_path / "bad.csv", tweak=tweak), **UNITS)
+
+
+def test_csv_with_accelerometer_channels_only(tmp_path):
+    acc_only = load_imu_csv(
+        _write_csv(tmp_path / "acc.csv", tweak=lambda lines: [",".join(line.split(",")[:7]) for line in lines]),
+        window_s=1.0,
+        **UNITS,
+    )
+    row = acc_only.dataset["train"][0]
+    assert row["channel_names"] == WATCH_CHANNELS[:3] and row["sensor_sites"] == ["wrist"]
+    assert np.asarray(row["imu"]).shape == (20, 3)
 
 
 def test_nan_runs_are_reported_or_dropped(tmp_path):

@@ -7,13 +7,13 @@ import math
 import pytest
 import torch
 
+from imu_foundation.sensors import resample
 from imu_foundation.simulation import (
     STANDARD_GRAVITY_MPS2,
     ImuErrorModel,
     MotionSequence,
     VirtualImu,
     load_body_model,
-    resample,
     second_derivative,
     sensor_trajectories,
     simulate_imu,

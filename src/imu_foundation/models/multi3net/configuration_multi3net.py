@@ -1,54 +1,22 @@
 """Configuration of Multi^3Net: a joint text-pose-IMU encoder (Fortes Rey et al. 2024, arXiv 2406.01316).
 
-Also holds the sensor vocabulary that turns channel names (``"left_wrist_acc_x"``) into the (site, modality, axis)
-ids the IMU tower embeds; the feature extractor and the model share it from here.
+Channel names, sites and units follow the package's conventions (``sensors.py``; the vocabulary of sites, sensors and
+axes sizes the IMU tower's embeddings).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import ClassVar
 
 from huggingface_hub.dataclasses import strict
 from transformers import BertConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
-# ------------------------------------------------------------------------------------------------------------------
-# Sensor vocabulary. Append-only: the position of a name is its embedding row in saved checkpoints.
-# ------------------------------------------------------------------------------------------------------------------
-SENSOR_SITES: tuple[str, ...] = (
-    "unknown",
-    "left_wrist",
-    "right_wrist",
-    "left_forearm",
-    "right_forearm",
-    "left_upper_arm",
-    "right_upper_arm",
-    "left_thigh",
-    "right_thigh",
-    "left_shank",
-    "right_shank",
-    "left_ankle",
-    "right_ankle",
-    "left_foot",
-    "right_foot",
-    "pelvis",
-    "chest",
-    "back",
-    "head",
-)
-SENSOR_MODALITIES: tuple[str, ...] = ("other", "acc", "gyro", "mag")
-SENSOR_AXES: tuple[str, ...] = ("other", "x", "y", "z")
-_MODALITY_ALIASES = {"accelerometer": "acc", "gyroscope": "gyro", "magnetometer": "mag"}
+from .sensors import SITES, channel_names
 
-# The layout of the paper's windows: two wrists, accelerometer then gyroscope, x y z.
-DEFAULT_CHANNEL_NAMES: tuple[str, ...] = tuple(
-    f"{site}_{modality}_{axis}"
-    for site in ("left_wrist", "right_wrist")
-    for modality in ("acc", "gyro")
-    for axis in "xyz"
-)
+# The paper's windows: two wrists, accelerometer then gyroscope, x y z.
+DEFAULT_CHANNEL_NAMES: tuple[str, ...] = tuple(channel_names(["left_wrist", "right_wrist"]))
 
 # all-MiniLM-L6-v2 (the default text tower): a 6-layer, 384-wide uncased BERT.
 MINILM_L6_TEXT_CONFIG: dict = {
@@ -63,35 +31,6 @@ MINILM_L6_TEXT_CONFIG: dict = {
     "layer_norm_eps": 1e-12,
     "pad_token_id": 0,
 }
-
-
-def parse_channel_name(name: str) -> tuple[str, str, str]:
-    """``"<site>_<acc|gyro|mag>_<x|y|z>"`` -> ``(site, modality, axis)``.
-
-    Parts that are not recognised become ``"unknown"`` / ``"other"``, so any name is accepted: ``"atr01_acc_x"``
-    is an accelerometer x axis at an unknown site, ``"temperature"`` is an unknown site, modality and axis.
-    """
-    parts = name.strip().lower().split("_")
-    axis = parts.pop() if len(parts) > 1 and parts[-1] in SENSOR_AXES[1:] else "other"
-    modality = "other"
-    if len(parts) > 1 or (parts and axis != "other"):
-        candidate = _MODALITY_ALIASES.get(parts[-1], parts[-1])
-        if candidate in SENSOR_MODALITIES[1:]:
-            modality = candidate
-            parts.pop()
-    site = "_".join(parts)
-    return (site if site in SENSOR_SITES else "unknown"), modality, axis
-
-
-def channel_ids_from_names(names: Sequence[str]) -> list[list[int]]:
-    """``(C, 3)`` ids ``[site, modality, axis]`` of each channel name (rows of the model's sensor embeddings)."""
-    if isinstance(names, str):
-        raise TypeError("channel names must be a list of strings, not one string.")
-    ids = []
-    for name in names:
-        site, modality, axis = parse_channel_name(name)
-        ids.append([SENSOR_SITES.index(site), SENSOR_MODALITIES.index(modality), SENSOR_AXES.index(axis)])
-    return ids
 
 
 @strict
@@ -173,8 +112,8 @@ class Multi3NetImuConfig(PreTrainedConfig):
             raise ValueError(
                 f"num_samples={self.num_samples} gives more than max_time_patches={self.max_time_patches} patches."
             )
-        if self.max_sensor_sites < len(SENSOR_SITES):
-            raise ValueError(f"max_sensor_sites must be >= {len(SENSOR_SITES)} (the vocabulary size).")
+        if self.max_sensor_sites < len(SITES):
+            raise ValueError(f"max_sensor_sites must be >= {len(SITES)} (the vocabulary size).")
         if not 0.0 < self.mask_ratio < 1.0:
             raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
         if self.sampling_rate <= 0:
@@ -317,9 +256,4 @@ __all__ = [
     "Multi3NetConfig",
     "Multi3NetImuConfig",
     "Multi3NetPoseConfig",
-    "SENSOR_AXES",
-    "SENSOR_MODALITIES",
-    "SENSOR_SITES",
-    "channel_ids_from_names",
-    "parse_channel_name",
 ]

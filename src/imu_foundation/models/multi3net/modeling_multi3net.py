@@ -26,15 +26,9 @@ from transformers import initialization as init
 from transformers.modeling_outputs import BaseModelOutputWithPooling, SequenceClassifierOutput
 from transformers.utils import ModelOutput
 
-from .configuration_multi3net import (
-    SENSOR_AXES,
-    SENSOR_MODALITIES,
-    Multi3NetConfig,
-    Multi3NetImuConfig,
-    Multi3NetPoseConfig,
-    channel_ids_from_names,
-)
+from .configuration_multi3net import Multi3NetConfig, Multi3NetImuConfig, Multi3NetPoseConfig
 from .loss_multi3net import Multi3NetLoss, same_caption_mask
+from .sensors import AXES, SENSOR_ROWS, channel_ids
 
 LOGIT_SCALE_MAX = 100.0  # CLIP's clamp of the inverse temperature
 
@@ -139,13 +133,13 @@ class Multi3NetEncoder(nn.Module):
 
 
 class Multi3NetSensorEmbedding(nn.Module):
-    """``channel_ids (B, C, 3)`` (site, modality, axis) -> ``(B, C, H)``: the sum of three learned embeddings."""
+    """``channel_ids (B, C, 3)`` (site, sensor, axis) -> ``(B, C, H)``: the sum of three learned embeddings."""
 
     def __init__(self, hidden_size: int, max_sensor_sites: int):
         super().__init__()
         self.site = nn.Embedding(max_sensor_sites, hidden_size)
-        self.modality = nn.Embedding(len(SENSOR_MODALITIES), hidden_size)
-        self.axis = nn.Embedding(len(SENSOR_AXES), hidden_size)
+        self.modality = nn.Embedding(len(SENSOR_ROWS), hidden_size)
+        self.axis = nn.Embedding(len(AXES), hidden_size)
 
     def forward(self, channel_ids: torch.Tensor) -> torch.Tensor:
         return self.site(channel_ids[..., 0]) + self.modality(channel_ids[..., 1]) + self.axis(channel_ids[..., 2])
@@ -464,7 +458,7 @@ class Multi3NetPreTrainedModel(PreTrainedModel):
                     f"imu_values has {channels} channels but {source} lists {len(names)}; pass imu_channel_ids (from "
                     "the processor) or imu_channel_names for another channel layout."
                 )
-            imu_channel_ids = torch.tensor(channel_ids_from_names(names), device=imu_values.device)
+            imu_channel_ids = torch.tensor(channel_ids(names), device=imu_values.device)
         if imu_channel_ids.ndim == 2:
             imu_channel_ids = imu_channel_ids[None].expand(batch, -1, -1)
         if imu_channel_ids.ndim != 3 or imu_channel_ids.shape[-1] != 3 or imu_channel_ids.shape[0] != batch:
@@ -477,7 +471,7 @@ class Multi3NetPreTrainedModel(PreTrainedModel):
                 f"imu_channel_ids describes {imu_channel_ids.shape[1]} channels but imu_values has {channels}."
             )
         limits = torch.tensor(
-            [self.config.imu_config.max_sensor_sites, len(SENSOR_MODALITIES), len(SENSOR_AXES)],
+            [self.config.imu_config.max_sensor_sites, len(SENSOR_ROWS), len(AXES)],
             device=imu_channel_ids.device,
         )
         if (imu_channel_ids < 0).any() or (imu_channel_ids >= limits).any():
