@@ -34,6 +34,7 @@ from imu_foundation.data.synthetic_corpus import (
     SmplxSentencesSource,
     build_synthetic_corpus,
 )
+from imu_foundation.simulation import BodyModelFileError, PickledBodyModelError
 
 
 def _splits(text: str) -> dict[str, float]:
@@ -71,6 +72,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sim.add_argument("--overlap", type=float, default=0.5)
     sim.add_argument("--pose-rate", type=float, default=20.0, help="pose frames per second (0: no pose)")
     sim.add_argument("--body-model", help="SMPL / SMPL-H / SMPL-X model file or folder (default: embedded body)")
+    sim.add_argument(
+        "--trust-pickled-body-model",
+        action="store_true",
+        help="unpickle a pickled --body-model (.pkl, .npz with object arrays): this runs code from the file, so only "
+        "for files you trust; or convert it once with `imu-foundation convert-body-model`",
+    )
     run = parser.add_argument_group("build and publish")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--splits", type=_splits, default=None, help="e.g. train=0.9,validation=0.05,test=0.05")
@@ -117,20 +124,25 @@ def main(argv: list[str] | None = None) -> int:
         overlap=args.overlap,
         pose_rate_hz=args.pose_rate,
         body_model=args.body_model,
+        trust_pickled_body_model=args.trust_pickled_body_model,
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(dir=args.output.parent, prefix=".corpus-cache-") as scratch:
-        corpus = build_synthetic_corpus(
-            make_source(args),
-            settings,
-            seed=args.seed,
-            num_windows=args.num_windows if args.source == "library" else None,
-            split_fractions=args.splits,
-            split_seed=args.split_seed,
-            num_proc=args.num_proc,
-            cache_dir=args.cache_dir or scratch,
-        )
+        try:
+            corpus = build_synthetic_corpus(
+                make_source(args),
+                settings,
+                seed=args.seed,
+                num_windows=args.num_windows if args.source == "library" else None,
+                split_fractions=args.splits,
+                split_seed=args.split_seed,
+                num_proc=args.num_proc,
+                cache_dir=args.cache_dir or scratch,
+            )
+        except (PickledBodyModelError, BodyModelFileError) as error:  # checked before any motion is simulated
+            print(f"build_synthetic_corpus: {error}", file=sys.stderr)
+            return 2
         built = time.perf_counter() - started
         corpus.save_to_disk(args.output)
         if args.push_to_hub:

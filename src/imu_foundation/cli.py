@@ -11,6 +11,11 @@ an AMASS file, on the embedded body or the user's SMPL files, and saves them wit
 
     imu-foundation simulate --activity jumping_jacks --seed 3 --sites left_wrist right_ankle --rate 50
     imu-foundation simulate --motion CMU/01/01_01_poses.npz --body-model ~/models/smplh --model-type smplh
+
+``imu-foundation convert-body-model`` unpickles a downloaded SMPL-family model file once (trusting it) and writes a
+pickle-free .npz that --body-model then reads with no --trust-pickled-body-model.
+
+    imu-foundation convert-body-model ~/models/smpl/SMPL_NEUTRAL.pkl ~/models/smpl-npz/SMPL_NEUTRAL.npz
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ FEATURE_NAMES = {
     "random_init": "control: same encoder, random weights",
     "baseline": "baseline: per-channel mean/std/energy",
 }
-_SUBCOMMANDS = ("demo", "simulate")
+_SUBCOMMANDS = ("demo", "simulate", "convert-body-model")
 SIMULATION_FILES = {"readings": "imu.safetensors", "plot": "imu.png"}
 
 
@@ -267,11 +272,17 @@ def run_simulate(args: argparse.Namespace) -> int:
     if existing and not args.overwrite:
         print(f"Refusing to overwrite {', '.join(map(str, existing))}; pass --overwrite or another --output-dir.")
         return 1
+    try:
+        body = load_body_model(
+            args.body_model, args.model_type, args.gender, trust_pickled_files=args.trust_pickled_body_model
+        )
+    except (FileNotFoundError, ValueError) as error:  # a refused pickle, a missing or bad file (BodyModelFileError)
+        print(f"imu-foundation simulate: {error}", file=sys.stderr)
+        return 2
     if args.motion:
         motion = MotionSequence.from_amass_npz(args.motion)
     else:
         motion = generate_motion(args.activity, args.seed, duration_s=args.duration_s, handedness=args.handedness)
-    body = load_body_model(args.body_model, model_type=args.model_type, gender=args.gender)
     imu = simulate(
         motion,
         body,
@@ -310,6 +321,21 @@ def run_simulate(args: argparse.Namespace) -> int:
     )
     for path in paths.values():
         print(f"wrote {path}")
+    return 0
+
+
+def run_convert_body_model(args: argparse.Namespace) -> int:
+    """Converts a model file, which the user trusts by naming it here, to a pickle-free ``.npz``."""
+    from .simulation import BodyModelFileError, convert_body_model
+
+    try:
+        target = convert_body_model(
+            args.source, args.target, args.model_type, args.gender, trust_pickled_files=True, overwrite=args.overwrite
+        )
+    except (BodyModelFileError, FileExistsError, ValueError) as error:
+        print(f"imu-foundation convert-body-model: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}: pickle-free, loads with no --trust-pickled-body-model")
     return 0
 
 
@@ -359,9 +385,27 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--body-model", default=None, help="SMPL-family model file or folder (default: embedded)")
     simulate.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None)
     simulate.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+    simulate.add_argument(
+        "--trust-pickled-body-model",
+        action="store_true",
+        help="unpickle a pickled --body-model (.pkl, .npz with object arrays): this runs code from the file, so only "
+        "for files you trust; or convert it once with convert-body-model",
+    )
     simulate.add_argument("--output-dir", default="outputs/simulate", help="where results go (default: %(default)s)")
     simulate.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
     simulate.set_defaults(handler=run_simulate)
+
+    convert = commands.add_parser(
+        "convert-body-model", help="convert a pickled SMPL-family model file once to a pickle-free .npz"
+    )
+    convert.add_argument(
+        "source", metavar="SOURCE", help="the downloaded .pkl / .npz; it is unpickled: name only files you trust"
+    )
+    convert.add_argument("target", metavar="TARGET", help="the .npz to write")
+    convert.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None, help="default: from SOURCE")
+    convert.add_argument("--gender", choices=("neutral", "male", "female"), default=None, help="default: from SOURCE")
+    convert.add_argument("--overwrite", action="store_true", help="replace an existing TARGET")
+    convert.set_defaults(handler=run_convert_body_model)
     return parser
 
 

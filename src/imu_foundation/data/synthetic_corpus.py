@@ -38,6 +38,7 @@ from ..simulation import (
     ACTIVITIES,
     ImuErrorModel,
     MotionSequence,
+    check_body_model_path,
     generate_motion,
     list_activities,
     load_body_model,
@@ -65,7 +66,8 @@ _SPLIT_SALT = "imu-foundation-split"
 # ----------------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CorpusSettings:
-    """How motions become windows. Every field lands in each example's ``generator`` JSON.
+    """How motions become windows. Every field but ``trust_pickled_body_model`` lands in each example's ``generator``
+    JSON (it permits reading a file and does not change the data).
 
     Attributes:
         sites: sensor sites (``SENSOR_SITE_NAMES``); 6 channels each, acc x y z then gyro x y z.
@@ -80,6 +82,8 @@ class CorpusSettings:
         pose_rate_hz: frame rate of the pose window (nearest source frames); 0 stores no pose (``(0, 148)``).
         fps: frame rate of generated library motions (Hz).
         body_model: folder or file of real SMPL / SMPL-H / SMPL-X models; ``None`` for the embedded generated body.
+        trust_pickled_body_model: allow a pickled ``body_model`` file (see ``load_body_model``'s
+            ``trust_pickled_files``: unpickling runs code from the file).
     """
 
     sites: tuple[str, ...] = ("left_wrist", "right_wrist")
@@ -93,6 +97,7 @@ class CorpusSettings:
     pose_rate_hz: float = 20.0
     fps: float = 60.0
     body_model: str | None = None
+    trust_pickled_body_model: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", tuple(self.sites))
@@ -142,6 +147,7 @@ class CorpusSettings:
         params = asdict(self)
         params["sites"] = list(self.sites)
         params["body_model"] = Path(self.body_model).name if self.body_model else None
+        del params["trust_pickled_body_model"]
         params.update(window_samples=self.window_samples, hop_samples=self.hop_samples, pose_frames=self.pose_frames)
         return params
 
@@ -467,11 +473,12 @@ def _read_smplx(path: Path) -> tuple[dict[str, np.ndarray], float | None]:
 
 
 @functools.lru_cache(maxsize=8)
-def _body(path: str | None, gender: str):
+def _body(path: str | None, gender: str, trust_pickled_files: bool):
     """One body model per process and (file, gender): loading builds the smplx module."""
     if path is None:
         return load_body_model()
-    return load_body_model(path, gender=gender if gender in ("male", "female") else "neutral")
+    gender = gender if gender in ("male", "female") else "neutral"
+    return load_body_model(path, gender=gender, trust_pickled_files=trust_pickled_files)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -491,7 +498,7 @@ def motion_examples(ref: dict[str, Any], settings: CorpusSettings, context: dict
     error_model = ERROR_MODELS[settings.error_model]() if settings.error_model else None
     imu = simulate_imu(
         motion,
-        _body(settings.body_model, motion.gender),
+        _body(settings.body_model, motion.gender, settings.trust_pickled_body_model),
         sites=list(settings.sites),
         sampling_rate_hz=settings.sampling_rate_hz,
         acc_units=settings.acc_units,
@@ -687,6 +694,8 @@ def build_synthetic_corpus(
 
     settings = settings or CorpusSettings()
     fractions = _check_fractions(split_fractions or DEFAULT_SPLITS)
+    if settings.body_model is not None:  # a refused or missing body model is reported here, not from inside a worker
+        check_body_model_path(settings.body_model, trust_pickled_files=settings.trust_pickled_body_model)
     refs = source.plan(seed, settings, num_windows)
     context = {"package": "imu_foundation", "package_version": __version__, "schema_version": SCHEMA_VERSION}
     context |= {"seed": seed, "split_seed": split_seed}

@@ -7,7 +7,8 @@ imu = simulate_imu(motion, load_body_model(), sites=["left_wrist"], sampling_rat
 imu.acc  # (T, 1, 3) m/s^2, specific force in the sensor frame
 """
 
-from .body_model import BodyModel, BodyModelFileError, load_body_model
+from .body_model import BodyModel, load_body_model
+from .body_model_files import BodyModelFileError, PickledBodyModelError, check_body_model_path, convert_body_model
 from .embedded_body import generate_body_model_arrays, write_body_model
 from .imu import (
     SimulatedImu,
@@ -44,11 +45,14 @@ __all__ = [
     "BodyModelFileError",
     "ImuErrorModel",
     "MotionSequence",
+    "PickledBodyModelError",
     "SensorKinematics",
     "SensorSite",
     "SimulatedImu",
     "VirtualImu",
     "angular_velocity",
+    "check_body_model_path",
+    "convert_body_model",
     "generate_body_model_arrays",
     "generate_motion",
     "list_activities",
