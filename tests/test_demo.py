@@ -1,4 +1,4 @@
-"""The ``imu-foundation demo`` command end to end on real data, the wrist-exercise loader and ``sliding_windows``."""
+"""The ``imu-foundation demo`` command end to end on real data, and the wrist-exercise loader."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 
 from imu_foundation.cli import RESULT_FILES, balanced_subsample, main
-from imu_foundation.data import load_wrist_exercises, sliding_windows
+from imu_foundation.data import load_wrist_exercises
 from imu_foundation.evaluation import FewShotProtocol, few_shot_scores, macro_f1
 
 # Small enough for a quick run: one window per (subject, class) cell, 8 training windows per class in every fold.
@@ -122,69 +122,33 @@ def test_balanced_subsample_spreads_over_subjects_and_classes():
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# sliding_windows
-# ------------------------------------------------------------------------------------------------------------------
-def test_sliding_windows_shapes_and_values():
-    signal = np.arange(20, dtype=np.float32).reshape(10, 2)  # (T=10, C=2)
-    windows = sliding_windows(signal, window=4, step=2)
-    assert windows.shape == (4, 4, 2)  # starts 0, 2, 4, 6; samples 8-9 do not fill a window
-    for i, start in enumerate(range(0, 7, 2)):
-        np.testing.assert_array_equal(windows[i], signal[start : start + 4])
-    assert windows.flags.c_contiguous and windows.flags.writeable
-
-
-def test_sliding_windows_overlap():
-    signal = np.random.default_rng(0).normal(size=(100, 3))
-    half = sliding_windows(signal, window=20, step=10)
-    assert half.shape == (9, 20, 3)
-    np.testing.assert_array_equal(half[1:, :10], half[:-1, 10:])  # 50 % overlap
-    assert sliding_windows(signal, window=20, step=20).shape == (5, 20, 3)
-    assert sliding_windows(signal, window=100, step=7).shape == (1, 100, 3)
-
-
-@pytest.mark.parametrize(
-    ("signal", "window", "step", "message"),
-    [
-        (np.zeros((5, 3)), 6, 1, "fewer than one window"),
-        (np.zeros(10), 4, 2, r"shape \(T, C\)"),
-        (np.zeros((10, 3)), 0, 2, ">= 1"),
-        (np.zeros((10, 3)), 4, 0, ">= 1"),
-        (np.where(np.arange(30).reshape(10, 3) == 7, np.nan, 0.0), 4, 2, "NaN"),
-    ],
-)
-def test_sliding_windows_errors(signal, window, step, message):
-    with pytest.raises(ValueError, match=message):
-        sliding_windows(signal, window, step)
-
-
-# ------------------------------------------------------------------------------------------------------------------
 # The loader
 # ------------------------------------------------------------------------------------------------------------------
 def test_load_wrist_exercises():
     data = load_wrist_exercises()
     assert data.windows.shape == (1737, 250, 6) and data.windows.dtype == np.float32
-    assert data.labels.shape == data.subjects.shape == data.recordings.shape == (1737,)
+    assert data.labels.shape == data.subjects.shape == data.sequence_ids.shape == (1737,)
     assert np.unique(data.labels).tolist() == list(range(7))
-    assert np.unique(data.subjects).tolist() == list(range(1, 11))
+    assert np.unique(data.subjects).tolist() == [f"{s:02d}" for s in range(1, 11)]
     assert data.label_names == ["PEN", "ABD", "FEL", "IR", "ER", "TRAP", "ROW"]
-    assert data.channel_names == ["ax", "ay", "az", "wx", "wy", "wz"]
-    assert data.sampling_rate_hz == 50 and data.units == {"acc": "g", "gyro": "rad/s"}
+    assert data.channel_names == [f"wrist_{s}_{a}" for s in ("acc", "gyro") for a in "xyz"]
+    assert data.sampling_rate_hz == 50 and (data.layout.acc_units, data.layout.gyro_units) == ("g", "rad/s")
     # Consecutive windows of one recording share half their samples; the first window starts the recording.
-    same = data.recordings[0] == data.recordings[1]
-    assert same and np.array_equal(data.windows[0, 125:], data.windows[1, :125])
+    first = np.flatnonzero(data.sequence_ids == "watch-000")
+    assert len(first) > 1 and np.array_equal(data.windows[first[0], 125:], data.windows[first[1], :125])
     from seglearn.datasets import load_watch
 
-    np.testing.assert_array_equal(data.windows[0], np.asarray(load_watch()["X"][0][:250], dtype=np.float32))
+    np.testing.assert_array_equal(data.windows[first[0]], np.asarray(load_watch()["X"][0][:250], dtype=np.float32))
 
 
 def test_load_wrist_exercises_window_options():
-    data = load_wrist_exercises(window_seconds=2.0, overlap=0.0)
+    data = load_wrist_exercises(window_s=2.0, overlap=0.0)
     assert data.windows.shape[1:] == (100, 6)
     assert not np.array_equal(data.windows[0, 50:], data.windows[1, :50])
     with pytest.raises(ValueError, match="overlap"):
         load_wrist_exercises(overlap=1.0)
-    with pytest.raises(ValueError, match="window_seconds"):
-        load_wrist_exercises(window_seconds=0)
+    with pytest.raises(ValueError, match="window_s"):
+        load_wrist_exercises(window_s=0)
 
 
 def test_load_wrist_exercises_names_the_missing_package(monkeypatch):

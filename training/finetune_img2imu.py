@@ -89,7 +89,7 @@ def main() -> None:
     args = parse_args()
     if args.output_dir.exists() and any(args.output_dir.iterdir()):
         raise FileExistsError(f"{args.output_dir} is not empty; choose a new folder (nothing was overwritten).")
-    data = load_wrist_exercises(window_seconds=args.window_seconds)
+    data = load_wrist_exercises(window_s=args.window_seconds)
     train_idx, test_idx = few_shot_split(data.labels, data.subjects, args.shots, args.fold, args.folds, args.seed)
     train = to_dataset(data.windows[train_idx], data.labels[train_idx], data.label_names)
     test = to_dataset(data.windows[test_idx], data.labels[test_idx], data.label_names)

@@ -156,7 +156,7 @@ def _save_embeddings(path: Path, features: dict[str, torch.Tensor], data, select
     tensors = {name: value.float() for name, value in features.items()}
     tensors |= {
         "labels": torch.as_tensor(data.labels[selected]),
-        "subjects": torch.as_tensor(data.subjects[selected]),
+        "subjects": torch.as_tensor(data.subjects[selected].astype(np.int64)),
         "window_index": torch.as_tensor(selected),
     }
     metadata = {

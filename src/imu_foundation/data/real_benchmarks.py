@@ -28,7 +28,7 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from ..sensors import channel_names, check_sampling_rate, check_units
+from ..sensors import DeviceLayout, channel_names, check_sampling_rate, check_units, sliding_window_starts
 from .schema import (
     SCHEMA_VERSION,
     CorpusPublisher,
@@ -66,6 +66,38 @@ class Recording:
     provenance: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class LabelledWindows:
+    """The windows of a benchmark as arrays, for probes and baselines that work on NumPy.
+
+    Attributes:
+        windows: ``(N, T, C)`` float32 in the units of ``layout``.
+        labels: ``(N,)`` int64 class index into ``label_names``.
+        subjects: ``(N,)`` subject ids (str; ``""`` when unknown).
+        sequence_ids: ``(N,)`` source recording of each window (overlapping windows share one).
+        label_names: class names.
+        layout: channels, rate, units and gravity mode of ``windows``.
+    """
+
+    windows: np.ndarray
+    labels: np.ndarray
+    subjects: np.ndarray
+    sequence_ids: np.ndarray
+    label_names: list[str]
+    layout: DeviceLayout
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def channel_names(self) -> list[str]:
+        return list(self.layout.channel_names)
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return self.layout.sampling_rate_hz
+
+
 @dataclass
 class RealBenchmark(CorpusPublisher):
     """A real benchmark: ``dataset`` (``DatasetDict`` of windows), ``config`` (how it was made), ``card()``."""
@@ -77,6 +109,31 @@ class RealBenchmark(CorpusPublisher):
     def label_names(self) -> list[str]:
         return next(iter(self.dataset.values())).features["label"].names
 
+    @property
+    def layout(self) -> DeviceLayout:
+        """The :class:`DeviceLayout` of every window."""
+        return DeviceLayout.from_dict(self.config)
+
+    def windows(self, splits: Sequence[str] | None = None) -> LabelledWindows:
+        """The windows of ``splits`` (default: all, in split order) as arrays; windows of one length only."""
+        splits = list(self.dataset) if splits is None else list(splits)
+        unknown = sorted(set(splits) - set(self.dataset))
+        if unknown:
+            raise ValueError(f"no split {unknown} in this benchmark; it has {list(self.dataset)}.")
+        parts = [self.dataset[split].with_format("numpy") for split in splits]
+        lengths = {len(row["imu"]) for part in parts for row in part.select(range(min(len(part), 1)))}
+        if len(lengths) > 1 or self.config["window_s"] is None:
+            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
+        column = lambda name: np.concatenate([np.asarray(part[name]) for part in parts])  # noqa: E731
+        return LabelledWindows(
+            windows=column("imu").astype(np.float32),
+            labels=column("label").astype(np.int64),
+            subjects=column("subject").astype(str),
+            sequence_ids=column("sequence_id").astype(str),
+            label_names=self.label_names,
+            layout=self.layout,
+        )
+
     def card(self, repo_id: str | None = None) -> DatasetCard:
         """The ``DatasetCard``: source, licence, units, windowing and splits."""
         return benchmark_card(self.config, self.dataset, repo_id)
@@ -85,13 +142,6 @@ class RealBenchmark(CorpusPublisher):
 # ----------------------------------------------------------------------------------------------------------------------
 # Windowing recordings into the schema
 # ----------------------------------------------------------------------------------------------------------------------
-def window_starts(num_samples: int, window: int | None, step: int | None) -> range:
-    """Start samples of the windows of a recording; ``window=None`` makes the whole recording one window."""
-    if window is None:
-        return range(0, 1)
-    return range(0, max(0, num_samples - window + 1), step)
-
-
 def build_benchmark(
     recordings: Iterable[Recording],
     *,
@@ -185,7 +235,8 @@ def _window_rows(
         bad = ~np.isfinite(signal).all(axis=1)
         generator = to_json({"benchmark": config["name"], "source": config["source"], **(recording.provenance or {})})
         index = 0
-        for start in window_starts(len(signal), window, step):
+        starts = range(1) if window is None else sliding_window_starts(len(signal), window, step)
+        for start in starts:
             stop = len(signal) if window is None else start + window
             if bad[start:stop].any():  # only reached with nan_policy="drop"
                 continue
@@ -359,9 +410,7 @@ def load_wrist_exercise_benchmark(
         split_fractions: fractions of subjects per split (default 80 / 20 train / test; no subject in two splits).
         seed: seeds which subjects go where.
     """
-    from .real import _load_watch  # the existing loader, with its clear error when seglearn is missing
-
-    data = _load_watch()
+    data = _import("seglearn.datasets", "The wrist-exercise recordings", "seglearn").load_watch()
     fractions = split_fractions or {"train": 0.8, "test": 0.2}
     subjects = [f"{int(s):02d}" for s in data["subject"]]
     assignment = split_by_subject(subjects, fractions, seed)
@@ -395,6 +444,14 @@ def load_wrist_exercise_benchmark(
             "subject_splits": {s: sorted(k for k, v in assignment.items() if v == s) for s in fractions},
         },
     )
+
+
+def load_wrist_exercises(window_s: float = 5.0, overlap: float = 0.5) -> LabelledWindows:
+    """seglearn's smartwatch exercise windows of every subject as arrays (:meth:`RealBenchmark.windows`).
+
+    ``(N, 250, 6)`` windows by default: 5 s at 50 Hz, half overlapping; acc in g (gravity included), gyro in rad/s.
+    """
+    return load_wrist_exercise_benchmark(window_s=window_s, overlap=overlap).windows()
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -741,6 +798,7 @@ benchmark["train"][0]["imu"].shape, benchmark["train"].features["label"].names
 
 __all__ = [
     "BASIC_MOTIONS_BACKENDS",
+    "LabelledWindows",
     "RealBenchmark",
     "Recording",
     "benchmark_card",
@@ -749,7 +807,7 @@ __all__ = [
     "load_imu_csv",
     "load_imu_numpy",
     "load_wrist_exercise_benchmark",
+    "load_wrist_exercises",
     "nan_runs",
     "split_by_subject",
-    "window_starts",
 ]
