@@ -16,6 +16,18 @@ an AMASS file, on the embedded body or the user's SMPL files, and saves them wit
 pickle-free .npz that --body-model then reads with no --trust-pickled-body-model.
 
     imu-foundation convert-body-model ~/models/smpl/SMPL_NEUTRAL.pkl ~/models/smpl-npz/SMPL_NEUTRAL.npz
+
+``imu-foundation zero-shot`` labels a recording (.npy / .csv) window by window against free-text labels with a
+Multi^3Net checkpoint, or scores a corpus split (a save_to_disk folder or Hub id) against its classes.
+
+    imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g
+    imu-foundation zero-shot outputs/basic_motions --split test --model path/to/multi3net
+
+``imu-foundation retrieve`` builds a searchable index of a corpus's windows (--build) and finds the windows closest
+to a text query.
+
+    imu-foundation retrieve --index outputs/index --build outputs/corpus --model path/to/multi3net
+    imu-foundation retrieve --index outputs/index --query "a person climbs stairs" -k 5
 """
 
 from __future__ import annotations
@@ -36,6 +48,7 @@ from tqdm.auto import tqdm
 from .data import load_wrist_exercises
 from .evaluation import PROBES, FewShotProtocol, few_shot_scores, max_shots, subject_folds
 from .factory import create_feature_extractor, create_model
+from .pipelines import DEFAULT_HYPOTHESIS_TEMPLATE
 from .plotting import save_embedding_plot, save_spectrogram_preview
 
 MODEL_NAME = "img2imu-efficientnet-lite0-acc-gyro"
@@ -51,7 +64,7 @@ FEATURE_NAMES = {
     "random_init": "control: same encoder, random weights",
     "baseline": "baseline: per-channel mean/std/energy",
 }
-_SUBCOMMANDS = ("demo", "simulate", "convert-body-model")
+_SUBCOMMANDS = ("demo", "simulate", "convert-body-model", "zero-shot", "retrieve")
 SIMULATION_FILES = {"readings": "imu.safetensors", "plot": "imu.png"}
 
 
@@ -340,6 +353,275 @@ def run_convert_body_model(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------------------------
+# Zero-shot classification and retrieval (Multi^3Net)
+# --------------------------------------------------------------------------------------------------------------
+ZERO_SHOT_FILES = {
+    "results": "zero_shot.json",
+    "timeline": "timeline.png",
+    "similarity": "similarity.png",
+    "confusion": "confusion.png",
+}
+RETRIEVAL_FILES = {"hits": "hits.json", "windows": "retrieved.png"}
+RECORDING_SUFFIXES = (".npy", ".csv")
+_PRINTED_WINDOWS = 20
+
+
+def read_recording(path: Path, channel_names: Sequence[str] | None) -> tuple[np.ndarray, list[str] | None]:
+    """A recording file -> ``(T, C)`` readings and channel names: ``.npy`` (names from ``channel_names``, default the
+    model's) or ``.csv`` (a header row names the channels; a ``time_s`` column is ignored)."""
+    if not path.is_file():
+        raise ValueError(f"No recording file {path}.")
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False), list(channel_names) if channel_names else None
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    if channel_names:
+        raise ValueError(f"{path}: a CSV names its channels in its header row; drop --channel-names.")
+    frame = frame.drop(columns=[column for column in ("time_s",) if column in frame.columns])
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(f"{path}: every column but time_s must hold numbers ({error}).") from error
+    return values, [str(column) for column in frame.columns]
+
+
+def _prepare_output_dir(output_dir: Path, names: dict[str, str], overwrite: bool) -> dict[str, Path] | None:
+    """The result paths in ``output_dir`` (created), or None (after a message) when some exist and may not be
+    overwritten."""
+    paths = {key: output_dir / name for key, name in names.items()}
+    existing = [path for path in paths.values() if path.exists()]
+    if existing and not overwrite:
+        listed = ", ".join(map(str, existing))
+        print(f"Refusing to overwrite {listed}; pass --overwrite or another --output-dir.", file=sys.stderr)
+        return None
+    output_dir.mkdir(parents=True, exist_ok=True)
+    return paths
+
+
+def _zero_shot_recording(args: argparse.Namespace, classifier, paths: dict[str, Path]) -> None:
+    from .evaluation.zero_shot import classify_recording, text_window_similarity
+    from .plotting import save_label_timeline, save_similarity_heatmap
+
+    if args.sampling_rate is None:
+        raise ValueError("--sampling-rate (Hz) is required for a recording file.")
+    if not args.labels:
+        raise ValueError("--labels is required for a recording file: the classes as free text.")
+    values, names = read_recording(Path(args.input), args.channel_names)
+    layout = {
+        "sampling_rate": args.sampling_rate,
+        "channel_names": names,
+        "acc_units": args.acc_units,
+        "gyro_units": args.gyro_units,
+        "gravity": args.gravity,
+    }
+    options = {"window_stride_s": args.window_stride_s, "batch_size": args.batch_size, "pad_short": args.pad_short}
+    timeline = classify_recording(
+        classifier, values, args.labels, hypothesis_template=args.template, **options, **layout
+    )
+    prompts = [(args.template or [DEFAULT_HYPOTHESIS_TEMPLATE])[0].format(label) for label in args.labels]
+    similarity, starts = text_window_similarity(classifier, values, prompts, **options, **layout)
+    print(f"{args.input}: {len(values)} samples at {args.sampling_rate:g} Hz, {len(timeline.start_s)} windows")
+    for start, end, label, score in list(
+        zip(timeline.start_s, timeline.end_s, timeline.predicted, timeline.scores.max(axis=1))
+    )[:_PRINTED_WINDOWS]:
+        print(f"  {start:8.2f} - {end:8.2f} s  {label:<24} {score:.3f}")
+    if len(timeline.start_s) > _PRINTED_WINDOWS:
+        print(f"  ... {len(timeline.start_s) - _PRINTED_WINDOWS} more windows in {paths['results']}")
+    windows = [
+        {"start_s": float(start), "end_s": float(end), "scores": dict(zip(timeline.candidate_labels, map(float, row)))}
+        for start, end, row in zip(timeline.start_s, timeline.end_s, timeline.scores)
+    ]
+    record = {"input": str(args.input), "model": classifier.model.name_or_path, "labels": args.labels}
+    paths["results"].write_text(json.dumps({**record, "windows": windows}, indent=2) + "\n")
+    save_label_timeline(timeline.start_s, timeline.end_s, timeline.scores, timeline.candidate_labels, paths["timeline"])
+    save_similarity_heatmap(similarity, prompts, paths["similarity"], window_start_s=starts)
+    for key in ("results", "timeline", "similarity"):
+        print(f"wrote {paths[key]}")
+
+
+def _zero_shot_corpus(args: argparse.Namespace, classifier, paths: dict[str, Path]) -> None:
+    from .evaluation.zero_shot import classify_corpus
+    from .plotting import save_confusion_matrix
+
+    given = [
+        flag for flag in ("sampling_rate", "channel_names", "acc_units", "gyro_units", "gravity") if getattr(args, flag)
+    ]
+    if given:
+        flags = ", ".join("--" + flag.replace("_", "-") for flag in given)
+        raise ValueError(f"A corpus declares its device layout in its columns; drop {flags}.")
+    result = classify_corpus(
+        classifier,
+        args.input,
+        split=args.split,
+        candidate_labels=args.labels,
+        hypothesis_template=args.template,
+        batch_size=args.batch_size,
+        pad_short=args.pad_short,
+    )
+    print(f"{args.input}: {len(result.predictions)} windows, labels {result.candidate_labels}")
+    for name, value in result.metrics.items():
+        print(f"  {name}: {value:.3f}")
+    print(f"  chance level (uniform guessing): accuracy about {1 / len(result.candidate_labels):.3f}")
+    record = {
+        "input": str(args.input),
+        "split": args.split,
+        "model": classifier.model.name_or_path,
+        "labels": result.candidate_labels,
+        "metrics": result.metrics,
+        "predictions": result.predictions,
+        "references": result.references,
+    }
+    paths["results"].write_text(json.dumps(record, indent=2) + "\n")
+    save_confusion_matrix(
+        result.confusion_matrix(), result.candidate_labels, paths["confusion"], title="Zero-shot confusion matrix"
+    )
+    for key in ("results", "confusion"):
+        print(f"wrote {paths[key]}")
+
+
+def run_zero_shot(args: argparse.Namespace) -> int:
+    """The ``zero-shot`` subcommand: a recording file's labels over time, or a corpus split's accuracy / macro-F1."""
+    from .pipelines import load_pipeline
+
+    paths = _prepare_output_dir(Path(args.output_dir), ZERO_SHOT_FILES, args.overwrite)
+    if paths is None:
+        return 1
+    try:
+        classifier = load_pipeline("zero-shot-imu-classification", model=args.model, device=args.device)
+        if Path(args.input).suffix in RECORDING_SUFFIXES:
+            _zero_shot_recording(args, classifier, paths)
+        else:
+            _zero_shot_corpus(args, classifier, paths)
+    except ValueError as error:
+        print(f"imu-foundation zero-shot: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_hits(query: str, hits) -> None:
+    print(f"\n{query!r}")
+    for rank, hit in enumerate(hits, start=1):
+        described = ", ".join(f"{key}={value}" for key, value in hit.metadata.items() if key != "row" and value)
+        print(f"  {rank:>3}. score {hit.score:.3f}  row {hit.metadata.get('row', hit.row)}  {described}")
+
+
+def _save_retrieved_windows(index, hits, query: str, path: Path) -> bool:
+    """Plots the retrieved windows, read back from the corpus the index was built from; False if it is unknown."""
+    from .evaluation import load_corpus_split
+    from .plotting import save_retrieved_windows
+
+    source = index.info.source or {}
+    if not source.get("corpus"):
+        return False
+    dataset = load_corpus_split(source["corpus"], source.get("split")).dataset.with_format("numpy")
+    rows = [dataset[int(hit.metadata["row"])] for hit in hits]
+    titles = [
+        f"{rank}. score {hit.score:.3f}, row {hit.metadata['row']}: " + str(hit.metadata.get("activity", ""))
+        for rank, hit in enumerate(hits, start=1)
+    ]
+    save_retrieved_windows(
+        [row["imu"] for row in rows],
+        [list(row["channel_names"]) for row in rows],
+        [float(row["sampling_rate_hz"]) for row in rows],
+        titles,
+        path,
+        title=f"Windows closest to {query!r}",
+    )
+    return True
+
+
+def run_retrieve(args: argparse.Namespace) -> int:
+    """The ``retrieve`` subcommand: builds an index of a corpus (``--build``) and searches it by text (``--query``)."""
+    from .evaluation import EmbeddingIndex, build_imu_index, search_text
+    from .pipelines import load_pipeline
+
+    if not args.build and not args.query:
+        print("imu-foundation retrieve: nothing to do; pass --build CORPUS and/or --query TEXT.", file=sys.stderr)
+        return 2
+    index_dir = Path(args.index)
+    try:
+        embedder = None
+        if args.build:
+            if index_dir.exists() and any(index_dir.iterdir()) and not args.overwrite:
+                print(f"Refusing to overwrite the index in {index_dir}; pass --overwrite.", file=sys.stderr)
+                return 1
+            embedder = load_pipeline("imu-feature-extraction", model=args.model, device=args.device)
+            started = time.perf_counter()
+            index = build_imu_index(args.build, embedder, split=args.split, kind=args.kind, batch_size=args.batch_size)
+            index.save(index_dir)
+            print(f"indexed {len(index)} windows of {args.build} in {time.perf_counter() - started:.1f} s: {index_dir}")
+        else:
+            index = EmbeddingIndex.load(index_dir)
+        if not args.query:
+            return 0
+        if embedder is None and args.model:
+            embedder = load_pipeline("imu-feature-extraction", model=args.model, device=args.device)
+        results = search_text(index, args.query, embedder, k=args.k)
+    except ValueError as error:
+        print(f"imu-foundation retrieve: {error}", file=sys.stderr)
+        return 2
+    for query, hits in zip(args.query, results):
+        _print_hits(query, hits)
+    if args.output_dir:
+        paths = _prepare_output_dir(Path(args.output_dir), RETRIEVAL_FILES, args.overwrite)
+        if paths is None:
+            return 1
+        found = [
+            {"query": query, "hits": [{"row": h.row, "score": h.score, **h.metadata} for h in hits]}
+            for query, hits in zip(args.query, results)
+        ]
+        paths["hits"].write_text(json.dumps(found, indent=2, default=str) + "\n")
+        print(f"\nwrote {paths['hits']}")
+        if _save_retrieved_windows(index, results[0], args.query[0], paths["windows"]):
+            print(f"wrote {paths['windows']}")
+        else:
+            print("(no picture: the index does not record the corpus its windows came from)")
+    return 0
+
+
+def _add_zero_shot_parsers(commands) -> None:
+    from .evaluation.retrieval import INDEX_KINDS
+    from .sensors import ACC_UNITS, GRAVITY_MODES, GYRO_UNITS
+
+    model_help = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
+    zero_shot = commands.add_parser("zero-shot", help="zero-shot activity labels of a recording or a corpus split")
+    zero_shot.add_argument(
+        "input", metavar="INPUT", help="a recording (.npy (T, C) or .csv) or a corpus folder / Hub id"
+    )
+    zero_shot.add_argument("--labels", nargs="+", default=None, help="the classes as free text (corpus: its classes)")
+    zero_shot.add_argument("--template", nargs="+", default=None, help="hypothesis template(s) with {} for the label")
+    zero_shot.add_argument("--sampling-rate", type=float, default=None, help="the recording's rate in Hz")
+    zero_shot.add_argument("--channel-names", nargs="+", default=None, help=".npy channels, <site>_<sensor>_<axis>")
+    zero_shot.add_argument("--acc-units", choices=list(ACC_UNITS), default=None, help="default: m/s^2")
+    zero_shot.add_argument("--gyro-units", choices=list(GYRO_UNITS), default=None, help="default: rad/s")
+    zero_shot.add_argument("--gravity", choices=list(GRAVITY_MODES), default=None, help="default: include")
+    zero_shot.add_argument("--window-stride-s", type=float, default=None, help="seconds between window starts")
+    zero_shot.add_argument("--pad-short", action="store_true", help="repeat recordings shorter than one window")
+    zero_shot.add_argument("--split", default=None, help="corpus split (default: test, or the only one)")
+    zero_shot.add_argument("--model", default=None, help=model_help)
+    zero_shot.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    zero_shot.add_argument("--batch-size", type=int, default=32, help="windows per forward (default: %(default)s)")
+    zero_shot.add_argument("--output-dir", default="outputs/zero-shot", help="where results go (default: %(default)s)")
+    zero_shot.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    zero_shot.set_defaults(handler=run_zero_shot)
+
+    retrieve = commands.add_parser("retrieve", help="index a corpus's windows and search them by text")
+    retrieve.add_argument("--index", required=True, help="the index folder (written by --build, read otherwise)")
+    retrieve.add_argument("--build", metavar="CORPUS", default=None, help="embed this corpus folder / Hub id first")
+    retrieve.add_argument("--split", default=None, help="corpus split for --build (default: test, or the only one)")
+    retrieve.add_argument("--kind", choices=INDEX_KINDS, default="exact", help="index kind (default: %(default)s)")
+    retrieve.add_argument("--query", nargs="+", default=None, help="text queries")
+    retrieve.add_argument("-k", type=int, default=5, help="results per query (default: %(default)s)")
+    retrieve.add_argument("--model", default=None, help=model_help + "; queries default to the index's model")
+    retrieve.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    retrieve.add_argument("--batch-size", type=int, default=32, help="windows per forward (default: %(default)s)")
+    retrieve.add_argument("--output-dir", default=None, help="write hits.json and retrieved.png here")
+    retrieve.add_argument("--overwrite", action="store_true", help="replace an index or result files")
+    retrieve.set_defaults(handler=run_retrieve)
+
+
+# --------------------------------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
@@ -406,6 +688,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--gender", choices=("neutral", "male", "female"), default=None, help="default: from SOURCE")
     convert.add_argument("--overwrite", action="store_true", help="replace an existing TARGET")
     convert.set_defaults(handler=run_convert_body_model)
+    _add_zero_shot_parsers(commands)
     return parser
 
 
@@ -421,6 +704,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 build_parser().error(f"--{option.replace('_', '-')} must be >= 1")
         if args.max_windows is not None and args.max_windows < 1:
             build_parser().error("--max-windows must be >= 1")
+    if args.command in ("zero-shot", "retrieve") and args.batch_size < 1:
+        build_parser().error("--batch-size must be >= 1")
+    if args.command == "retrieve" and args.k < 1:
+        build_parser().error("-k must be >= 1")
     return args.handler(args)
 
 
