@@ -2,6 +2,7 @@
 search with a model, and ``imu-foundation retrieve``."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from imu_foundation.evaluation import (
     EmbeddingIndex,
     build_caption_index,
     build_imu_index,
+    classify_corpus,
     corpus_captions,
     load_corpus_split,
     retrieval_metrics,
@@ -210,3 +212,29 @@ def test_pictures_of_results(tmp_path):
     assert all((tmp_path / f).stat().st_size > 1000 for f in ("t.png", "s.png", "r.png"))
     with pytest.raises(ValueError, match="scores must be"):
         save_label_timeline(np.arange(8.0), np.arange(8.0) + 2, scores[:, :2], CLASSES, tmp_path / "x.png")
+
+
+HUB_CORPUS_CLIENT = """
+import json
+from zero_shot_helpers import tiny_corpus
+from imu_foundation.evaluation import build_imu_index, classify_corpus, search_text
+from imu_foundation.pipelines import load_pipeline
+tiny_corpus().push_to_hub("test-user/tiny-corpus")
+embedder = load_pipeline("imu-feature-extraction", model={model!r})
+index = build_imu_index("test-user/tiny-corpus", embedder)
+hits = search_text(index, "a person is running", embedder, k=4)[0]
+classifier = load_pipeline("zero-shot-imu-classification", model={model!r})
+result = classify_corpus(classifier, "test-user/tiny-corpus")
+print(json.dumps({{"source": index.info.source, "rows": [h.row for h in hits], "metrics": result.metrics}}))
+"""
+
+
+def test_a_corpus_on_the_hub_is_indexed_and_classified_by_its_id(local_hub, model_folder, embedder, corpus_folder):
+    code = HUB_CORPUS_CLIENT.format(model=str(model_folder))
+    done = local_hub.run_client(code, home=model_folder.parent / "hub-client", cwd=Path(__file__).parent)
+    remote = json.loads(done.stdout.strip().splitlines()[-1])
+    assert remote["source"] == {"corpus": "test-user/tiny-corpus", "split": "test"}
+    local = search_text(build_imu_index(corpus_folder, embedder), "a person is running", embedder, k=4)[0]
+    assert remote["rows"] == [hit.row for hit in local]
+    classifier = load_pipeline("zero-shot-imu-classification", model=model_folder)
+    assert remote["metrics"] == pytest.approx(classify_corpus(classifier, corpus_folder).metrics)
