@@ -196,7 +196,9 @@ class Multi3NetPipeline(ChunkPipeline):
 
     def _extractor_with_stride(self, window_stride_s: float):
         """A copy of the feature extractor whose windows start every ``window_stride_s`` seconds (nearest sample)."""
-        number = isinstance(window_stride_s, (int, float)) and not isinstance(window_stride_s, bool)
+        number = isinstance(window_stride_s, (int, float, np.integer, np.floating)) and not isinstance(
+            window_stride_s, bool
+        )
         if not number or not math.isfinite(window_stride_s) or window_stride_s <= 0:
             raise ValueError(f"window_stride_s must be a positive number of seconds, got {window_stride_s!r}.")
         extractor = copy.copy(self.feature_extractor)
