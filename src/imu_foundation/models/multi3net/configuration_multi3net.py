@@ -33,6 +33,23 @@ MINILM_L6_TEXT_CONFIG: dict = {
 }
 
 
+def import_img2imu():
+    """The Img2Imu config, model and spectrogram classes, for ``encoder_type="img2imu"``.
+
+    Inside ``try``: transformers' remote-code import check skips it, so the default (transformer) variant loads with
+    ``trust_remote_code`` where imu_foundation is not installed; only the img2imu tower needs the package.
+    """
+    try:
+        from imu_foundation.models.img2imu import Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
+    except ImportError as error:
+        raise ImportError(
+            "imu_config.encoder_type='img2imu' wraps the Img2Imu encoder of the imu_foundation package, which "
+            "cannot be imported here. Install imu-foundation, or use encoder_type='transformer' (the variant that "
+            "loads as remote code without the package)."
+        ) from error
+    return Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
+
+
 @strict
 class Multi3NetImuConfig(PreTrainedConfig):
     r"""The IMU tower of :class:`Multi3NetModel`.
@@ -91,8 +108,7 @@ class Multi3NetImuConfig(PreTrainedConfig):
     def output_size(self) -> int:
         """Width of the pooled IMU feature (``pooler_output`` of the tower)."""
         if self.encoder_type == "img2imu":
-            # Img2Imu's pooled width per backbone; kept here so the config needs no import of the img2imu package.
-            return {"resnet18": 512, "efficientnet_lite0": 1280}[self.img2imu_config.get("backbone", "resnet18")]
+            return import_img2imu()[0](**self.img2imu_config).hidden_size
         return self.hidden_size
 
     def validate_architecture(self):
@@ -119,8 +135,7 @@ class Multi3NetImuConfig(PreTrainedConfig):
         if self.sampling_rate <= 0:
             raise ValueError(f"sampling_rate must be positive, got {self.sampling_rate}.")
         if self.encoder_type == "img2imu":
-            if self.img2imu_config.get("backbone", "resnet18") not in ("resnet18", "efficientnet_lite0"):
-                raise ValueError(f"Unknown img2imu backbone {self.img2imu_config.get('backbone')!r}.")
+            import_img2imu()[0](**self.img2imu_config)  # checks the Img2Imu fields (backbone, ...)
             if len(self.channel_names) % 3:
                 raise ValueError("encoder_type='img2imu' needs channels in x, y, z triples (a multiple of 3).")
 

@@ -26,7 +26,7 @@ from transformers import initialization as init
 from transformers.modeling_outputs import BaseModelOutputWithPooling, SequenceClassifierOutput
 from transformers.utils import ModelOutput
 
-from .configuration_multi3net import Multi3NetConfig, Multi3NetImuConfig, Multi3NetPoseConfig
+from .configuration_multi3net import Multi3NetConfig, Multi3NetImuConfig, Multi3NetPoseConfig, import_img2imu
 from .loss_multi3net import Multi3NetLoss, same_caption_mask
 from .sensors import AXES, SENSOR_ROWS, channel_ids
 
@@ -262,20 +262,6 @@ class Multi3NetImuTransformer(nn.Module):
         return BaseModelOutputWithPooling(last_hidden_state=hidden, pooler_output=hidden.mean(dim=1))
 
 
-def _import_img2imu():
-    # Inside try: transformers' remote-code import check skips it, so the default (transformer) variant loads with
-    # trust_remote_code where imu_foundation is not installed; only encoder_type="img2imu" needs the package.
-    try:
-        from imu_foundation.models.img2imu import Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
-    except ImportError as error:
-        raise ImportError(
-            "imu_config.encoder_type='img2imu' wraps the Img2Imu encoder of the imu_foundation package, which "
-            "cannot be imported here. Install imu-foundation, or use encoder_type='transformer' (the variant that "
-            "loads as remote code without the package)."
-        ) from error
-    return Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
-
-
 class Multi3NetImuImg2Imu(nn.Module):
     """The Img2Imu spectrogram-vision encoder as an IMU tower (an ImageNet-initialisable, sensor-aware encoder).
 
@@ -286,7 +272,7 @@ class Multi3NetImuImg2Imu(nn.Module):
 
     def __init__(self, config: Multi3NetImuConfig):
         super().__init__()
-        img2imu_config_class, img2imu_model_class, spectrogram_class = _import_img2imu()
+        img2imu_config_class, img2imu_model_class, spectrogram_class = import_img2imu()
         self.config = config
         self.img2imu = img2imu_model_class(img2imu_config_class(**config.img2imu_config))
         self.spectrogram = spectrogram_class(
