@@ -1,8 +1,10 @@
-"""Evaluation: the few-shot protocol and its probes (``few_shot``); zero-shot and retrieval build on the same folds."""
+"""Evaluation: the few-shot protocol and its probes (``few_shot``), baselines (``baselines``), frozen-feature probes
+(``frozen_features``); zero-shot classification and retrieval build on the same folds and metrics."""
 
 from .few_shot import (
     PROBES,
     FewShotProtocol,
+    balanced_subsample,
     draw_shots,
     few_shot_scores,
     logistic_regression_predict,
@@ -15,6 +17,7 @@ from .few_shot import (
 __all__ = [
     "PROBES",
     "FewShotProtocol",
+    "balanced_subsample",
     "draw_shots",
     "few_shot_scores",
     "logistic_regression_predict",
