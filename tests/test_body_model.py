@@ -171,7 +171,7 @@ def test_malformed_model_files_name_the_problem(tmp_path, smpl_sized_arrays):
 
 def test_unknown_site_error_lists_the_known_sites():
     body = load_body_model()
-    with pytest.raises(KeyError, match="left_wrist"):
+    with pytest.raises(ValueError, match="left_wrist"):
         body.site("left_pocket")
 
 

@@ -56,7 +56,7 @@ def building_folder(target: str | Path, what: str, overwrite: bool = False) -> I
     On an exception inside the block the temporary folder is removed and ``target`` is untouched.
     """
     target = Path(target)
-    _check_replaceable(target, overwrite)
+    check_replaceable(target, overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_partials(target)
     partial = target.parent / _TEMPORARY.format(name=target.name, pid=os.getpid())
@@ -65,7 +65,7 @@ def building_folder(target: str | Path, what: str, overwrite: bool = False) -> I
     (partial / MARKER).write_text(json.dumps({"written_by": "imu_foundation", "what": what, "time": time.time()}))
     try:
         yield partial
-        _check_replaceable(target, overwrite)  # again: the target may have appeared while we built
+        check_replaceable(target, overwrite)  # again: the target may have appeared while we built
         if target.exists():
             retired = partial.with_name(partial.name + "-old")
             target.rename(retired)
@@ -78,7 +78,10 @@ def building_folder(target: str | Path, what: str, overwrite: bool = False) -> I
             shutil.rmtree(partial)
 
 
-def _check_replaceable(target: Path, overwrite: bool) -> None:
+def check_replaceable(target: str | Path, overwrite: bool) -> None:
+    """``FileExistsError`` unless ``target`` is new, or ``overwrite`` and a folder the package wrote: call it before
+    long work, so that a build that cannot be kept is not run."""
+    target = Path(target)
     if not target.exists():
         return
     if not target.is_dir() or not written_by_package(target):
@@ -108,4 +111,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["MARKER", "building_folder", "refuse_to_overwrite", "remove_results", "written_by_package"]
+__all__ = [
+    "MARKER",
+    "building_folder",
+    "check_replaceable",
+    "refuse_to_overwrite",
+    "remove_results",
+    "written_by_package",
+]

@@ -36,6 +36,7 @@ import numpy as np
 from datasets import Array2D, ClassLabel, DatasetDict, Features, List, Value
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..outputs import building_folder
 from ..sensors import DeviceLayout, split_channel_name
 from ..simulation.motion import POSE_REPRESENTATION_DIM
 
@@ -120,16 +121,23 @@ class CorpusPublisher:
         """The card; ``repo_id`` goes into its loading example."""
         raise NotImplementedError
 
-    def save_to_disk(self, path: str | Path, num_proc: int | None = None) -> Path:
+    def save_to_disk(self, path: str | Path, num_proc: int | None = None, overwrite: bool = False) -> Path:
         """``DatasetDict.save_to_disk`` plus ``README.md`` (the card) and ``generation_config.json`` in ``path``.
 
-        Reload with ``datasets.load_from_disk(path)``.
+        The folder is written beside ``path`` and moved into place when complete; an existing ``path`` is replaced
+        only with ``overwrite`` and only if the package wrote it (see :mod:`imu_foundation.outputs`). Reload with
+        ``datasets.load_from_disk(path)``.
         """
-        path = Path(path)
-        self.dataset.save_to_disk(str(path), num_proc=num_proc)
-        self.card().save(path / "README.md")
-        (path / "generation_config.json").write_text(to_json(self.config) + "\n")
-        return path
+        with building_folder(path, type(self).__name__, overwrite) as partial:
+            self.write_to(partial, num_proc)
+        return Path(path)
+
+    def write_to(self, folder: str | Path, num_proc: int | None = None) -> None:
+        """Writes the splits, the card and the parameters into the existing ``folder``."""
+        folder = Path(folder)
+        self.dataset.save_to_disk(str(folder), num_proc=num_proc)
+        self.card().save(folder / "README.md")
+        (folder / "generation_config.json").write_text(to_json(self.config) + "\n")
 
     def push_to_hub(
         self, repo_id: str, *, private: bool | None = None, token: str | None = None, max_shard_size: str = "500MB"

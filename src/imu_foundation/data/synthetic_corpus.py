@@ -693,8 +693,13 @@ def build_synthetic_corpus(
 
     settings = settings or CorpusSettings()
     fractions = _check_fractions(split_fractions or DEFAULT_SPLITS)
-    if settings.body_model is not None:  # a refused or missing body model is reported here, not from inside a worker
+    # Problems the workers would meet are reported here, before any motion is simulated: a refused or missing body
+    # model, a sensor site the body does not have.
+    if settings.body_model is not None:
         check_body_model_path(settings.body_model, trust_pickled_files=settings.trust_pickled_body_model)
+    body = _body(settings.body_model, "neutral", settings.trust_pickled_body_model)
+    for site in settings.sites:
+        body.site(site)
     refs = source.plan(seed, settings, num_windows)
     context = {"package": "imu_foundation", "package_version": __version__, "schema_version": SCHEMA_VERSION}
     context |= {"seed": seed, "split_seed": split_seed}
