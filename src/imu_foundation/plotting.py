@@ -213,6 +213,32 @@ def save_imu_plot(
     return _save(figure, path)
 
 
+def save_training_curves(log_history: Sequence[dict], path: str | Path, title: str = "Training") -> Path:
+    """Saves a PNG of the losses a ``Trainer`` logged (its ``state.log_history``) against the step: the total
+    training loss, each ``*_loss`` term, and every evaluation loss."""
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for entry in log_history:
+        for name, value in entry.items():
+            if (name == "loss" or name.endswith("_loss")) and isinstance(value, (int, float)) and "step" in entry:
+                steps, values = series.setdefault(name, ([], []))
+                steps.append(entry["step"])
+                values.append(float(value))
+    if not series:
+        raise ValueError("the log history holds no loss to plot.")
+    figure = _figure(7.5, 4.5)
+    axis = figure.subplots()
+    for name, (steps, values) in sorted(series.items(), key=lambda item: item[0] != "loss"):
+        style = {"linewidth": 2.0, "color": "black"} if name == "loss" else {"linewidth": 1.0}
+        axis.plot(steps, values, marker="o" if len(steps) < 20 else None, markersize=3, label=name, **style)
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, frameon=False)
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _figure(width_inches: float, height_inches: float) -> Figure:
     figure = Figure(figsize=(width_inches, height_inches))
     FigureCanvasAgg(figure)
@@ -226,4 +252,11 @@ def _save(figure: Figure, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["pca_2d", "save_confusion_matrix", "save_embedding_plot", "save_imu_plot", "save_spectrogram_preview"]
+__all__ = [
+    "pca_2d",
+    "save_confusion_matrix",
+    "save_embedding_plot",
+    "save_imu_plot",
+    "save_spectrogram_preview",
+    "save_training_curves",
+]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel, PreTrainedModel
@@ -30,7 +31,7 @@ from transformers.utils import ModelOutput
 from transformers.utils.generic import can_return_tuple
 
 from .configuration_multi3net import Multi3NetConfig, Multi3NetImuConfig, Multi3NetPoseConfig, import_img2imu
-from .loss_multi3net import Multi3NetLoss, same_caption_mask
+from .loss_multi3net import Multi3NetLoss, caption_keys, gather_across_processes
 from .sensors import AXES, SENSOR_ROWS, channel_ids
 
 LOGIT_SCALE_MAX = 100.0  # CLIP's clamp of the inverse temperature
@@ -805,12 +806,21 @@ class Multi3NetModel(Multi3NetPreTrainedModel):
             if imu_out is not None and weights["reconstruction"] > 0:
                 reconstructed, scored = self.imu_reconstruction(self.imu_model, imu_values, channel_ids)
                 reconstruction = (reconstructed, imu_values, scored)
-            same = None
-            if has_text:
-                same = same_caption_mask(input_ids, attention_mask, sentence_embeds, text_group_ids)
-            losses = self.criterion(
-                logits_text_imu, logits_text_pose, logits_imu_pose, same, pose2imu_pair, reconstruction
-            )
+            keys = caption_keys(input_ids, attention_mask, sentence_embeds, text_group_ids) if has_text else None
+            contrastive = (logits_text_imu, logits_text_pose, logits_imu_pose)
+            if self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+                # Negatives from every process: the InfoNCE batch is the global batch.
+                text_all, imu_all, pose_all = (
+                    None if e is None else gather_across_processes(e) for e in (text_embeds, imu_embeds, pose_embeds)
+                )
+                keys = None if keys is None else gather_across_processes(keys)
+                contrastive = (
+                    _scaled_similarity(text_all, imu_all, scales["text_imu"]),
+                    _scaled_similarity(text_all, pose_all, scales["text_pose"]),
+                    _scaled_similarity(imu_all, pose_all, scales["imu_pose"]),
+                )
+            same = None if keys is None else keys[:, None] == keys[None, :]
+            losses = self.criterion(*contrastive, same, pose2imu_pair, reconstruction)
             if losses["loss"] is None:
                 present = [name for name, ok in given.items() if ok]
                 raise ValueError(
