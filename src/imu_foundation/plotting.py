@@ -219,7 +219,8 @@ def save_training_curves(log_history: Sequence[dict], path: str | Path, title: s
     series: dict[str, tuple[list[int], list[float]]] = {}
     for entry in log_history:
         for name, value in entry.items():
-            if (name == "loss" or name.endswith("_loss")) and isinstance(value, (int, float)) and "step" in entry:
+            is_loss = name == "loss" or (name.endswith("_loss") and not name.startswith("train_"))  # not summaries
+            if is_loss and isinstance(value, (int, float)) and "step" in entry:
                 steps, values = series.setdefault(name, ([], []))
                 steps.append(entry["step"])
                 values.append(float(value))
@@ -229,6 +230,8 @@ def save_training_curves(log_history: Sequence[dict], path: str | Path, title: s
     axis = figure.subplots()
     for name, (steps, values) in sorted(series.items(), key=lambda item: item[0] != "loss"):
         style = {"linewidth": 2.0, "color": "black"} if name == "loss" else {"linewidth": 1.0}
+        if name.startswith("eval_"):
+            style["linestyle"] = "--"
         axis.plot(steps, values, marker="o" if len(steps) < 20 else None, markersize=3, label=name, **style)
     axis.set_xlabel("step")
     axis.set_ylabel("loss")

@@ -120,12 +120,12 @@ class RealBenchmark(CorpusPublisher):
         if unknown:
             raise ValueError(f"no split {unknown} in this benchmark; it has {list(self.dataset)}.")
         parts = [self.dataset[split].with_format("numpy") for split in splits]
-        lengths = {len(row["imu"]) for part in parts for row in part.select(range(min(len(part), 1)))}
-        if len(lengths) > 1 or self.config["window_s"] is None:
-            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
         column = lambda name: np.concatenate([np.asarray(part[name]) for part in parts])  # noqa: E731
+        imu = [np.asarray(window) for part in parts for window in part["imu"]]
+        if len({window.shape for window in imu}) > 1:
+            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
         return LabelledWindows(
-            windows=column("imu").astype(np.float32),
+            windows=np.stack(imu).astype(np.float32),
             labels=column("label").astype(np.int64),
             subjects=column("subject").astype(str),
             sequence_ids=column("sequence_id").astype(str),

