@@ -29,7 +29,7 @@ def test_simulate_writes_readings_with_metadata_and_a_plot(tmp_path, capsys):
 
     before = (output / "imu.safetensors").read_bytes()
     assert main(arguments) == 1  # refuses to overwrite
-    assert "Refusing to overwrite" in capsys.readouterr().out
+    assert "Refusing to overwrite" in capsys.readouterr().err
     assert (output / "imu.safetensors").read_bytes() == before
 
 

@@ -14,9 +14,10 @@ from matplotlib.image import imread
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from imu_foundation.cli import RESULT_FILES, balanced_subsample, main
+from imu_foundation.cli import main
 from imu_foundation.data import load_wrist_exercises
-from imu_foundation.evaluation import FewShotProtocol, few_shot_scores, macro_f1
+from imu_foundation.evaluation import FewShotProtocol, balanced_subsample, few_shot_scores, macro_f1
+from imu_foundation.evaluation.frozen_features import RESULT_FILES
 
 # Small enough for a quick run: one window per (subject, class) cell, 8 training windows per class in every fold.
 QUICK = ["--max-windows", "70", "--shots", "3", "--repeats", "1", "--batch-size", "35"]
@@ -42,25 +43,28 @@ def test_demo_writes_pictures_embeddings_and_results(demo_run):
         image = imread(output_dir / name)
         assert image.ndim == 3 and min(image.shape[:2]) > 200
     tensors = load_file(output_dir / "embeddings.safetensors")
-    assert tensors["imagenet"].shape == (70, 1280) and tensors["random_init"].shape == (70, 1280)
-    assert tensors["baseline"].shape == (70, 18)
+    assert tensors["imagenet"].shape == (70, 1280) and tensors["untrained"].shape == (70, 1280)
+    assert tensors["hand_crafted"].shape == (70, 18) and tensors["pixels"].shape == (70, 3 * 48 * 32)
     assert torch.isfinite(tensors["imagenet"]).all()
     assert tensors["labels"].unique().tolist() == list(range(7))
-    assert tensors["subjects"].unique().tolist() == list(range(1, 11))
+    assert tensors["subjects"].unique().tolist() == list(range(10))
     with safe_open(output_dir / "embeddings.safetensors", "pt") as handle:
         assert json.loads(handle.metadata()["label_names"])[0] == "PEN"
+        assert json.loads(handle.metadata()["subject_names"]) == [f"{s:02d}" for s in range(1, 11)]
     results = json.loads((output_dir / "results.json").read_text())
     assert results["protocol"]["shots"] == 3 and results["num_windows"] == 70
-    assert len(results["macro_f1"]) == 3
+    assert len(results["macro_f1"]) == 4
 
 
 def test_demo_prints_protocol_and_macro_f1(demo_run):
     output_dir, _, printed = demo_run
     assert "leave-subjects-out" in printed and "3 windows per class" in printed
     f1_lines = [line for line in printed.splitlines() if "macro-F1 0." in line or "macro-F1 1." in line]
-    assert len(f1_lines) == 3
+    assert len(f1_lines) == 4
     assert any(line.lstrip().startswith("Img2Imu EfficientNet-Lite0, ImageNet") for line in f1_lines)
     assert any(line.lstrip().startswith("baseline") for line in f1_lines)
+    assert any(line.lstrip().startswith("control: spectrogram pixels, no network") for line in f1_lines)
+    assert any(line.lstrip().startswith("control: same network, untrained") for line in f1_lines)
     for value in (float(v) for line in f1_lines for v in line.replace("±", " ").split() if v[:2] in ("0.", "1.")):
         assert 0.0 <= value <= 1.0
     assert str(output_dir / "embeddings.safetensors") in printed
@@ -77,7 +81,7 @@ def test_demo_refuses_to_overwrite(demo_run, capsys):
 def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
     (tmp_path / "spectrograms.png").write_bytes(b"old")
     (tmp_path / "notes.txt").write_text("mine")
-    assert main(["demo", "--output-dir", str(tmp_path), "--no-random-control", "--overwrite", *QUICK]) == 0
+    assert main(["demo", "--output-dir", str(tmp_path), "--no-untrained-control", "--overwrite", *QUICK]) == 0
     assert imread(tmp_path / "spectrograms.png").ndim == 3
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert "random weights" not in capsys.readouterr().out
@@ -86,7 +90,8 @@ def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
 def test_demo_rejects_impossible_shots_before_writing_anything(tmp_path, capsys):
     output_dir = tmp_path / "never"
     assert main(["--output-dir", str(output_dir), "--max-windows", "20", "--shots", "10"]) == 2
-    assert "Lower --shots" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "10 shots per class is too many" in error and error.count("\n") == 1
     assert not output_dir.exists()
 
 

@@ -97,7 +97,11 @@ def test_the_index_round_trips_through_disk_with_its_metadata(tmp_path):
     metadata = {"activity": [CLASSES[i % 3] for i in range(500)], "row": list(range(500))}
     index = EmbeddingIndex.from_embeddings(vectors, metadata, modality="imu", model="some/model")
     index.save(tmp_path / "index")
-    assert sorted(p.name for p in (tmp_path / "index").iterdir()) == ["dataset", "index.faiss", "index_info.json"]
+    names = sorted(p.name for p in (tmp_path / "index").iterdir())
+    assert names == [".imu_foundation.json", "dataset", "index.faiss", "index_info.json"]  # with the package marker
+    with pytest.raises(FileExistsError, match="pass --overwrite"):
+        index.save(tmp_path / "index")
+    index.save(tmp_path / "index", overwrite=True)
     loaded = EmbeddingIndex.load(tmp_path / "index")
     assert loaded.info == index.info and loaded.info.model == "some/model" and len(loaded) == 500
     np.testing.assert_array_equal(loaded.embeddings, vectors)
@@ -194,7 +198,7 @@ def test_cli_builds_an_index_and_searches_it(model_folder, corpus_folder, tmp_pa
     assert found[0]["query"] == "a person is walking" and len(found[0]["hits"]) == 3
     assert (out / "retrieved.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert cli.main(["retrieve", "--index", str(index_dir)]) == 2
-    assert "nothing to do" in capsys.readouterr().err
+    assert "Nothing to do" in capsys.readouterr().err
     assert cli.main(["retrieve", "--index", str(tmp_path / "nowhere"), "--query", "x"]) == 2
     assert "is not a saved embedding index" in capsys.readouterr().err
 

@@ -364,8 +364,9 @@ def test_build_synthetic_corpus_cli(tmp_path, capsys):
     assert sum(len(d) for d in loaded.values()) == 30 and set(loaded) <= {"train", "test"}
     assert loaded["train"].features["imu"].shape == (None, 6)
     assert "30 windows" in capsys.readouterr().out
-    assert cli.main(args) == 2  # refuses to overwrite
-    assert not list(tmp_path.glob(".corpus-cache-*"))  # the temporary Arrow cache is gone
+    assert cli.main(args) == 1  # refuses to overwrite
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it
+    assert not (output / ".arrow-cache").exists()  # the Arrow cache is gone
 
 
 def test_a_pickled_body_model_is_refused_before_any_motion_is_simulated(tmp_path, capsys):

@@ -147,11 +147,11 @@ def test_cli_zero_shot_on_a_corpus_and_its_errors(model_folder, corpus_folder, t
     np.save(tmp_path / "x.npy", recording(2.0))
     base = ["zero-shot", str(tmp_path / "x.npy"), "--model", str(model_folder), "--output-dir", str(tmp_path / "e")]
     assert cli.main([*base, "--labels", "walking"]) == 2
-    assert "--sampling-rate (Hz) is required" in capsys.readouterr().err
+    assert "needs its sampling rate (sampling_rate, --sampling-rate" in capsys.readouterr().err
     assert cli.main([*base, "--labels", "walking", "--sampling-rate", "50", "--overwrite"]) == 2  # m/s^2 declared
     assert "acc_units='g'" in capsys.readouterr().err
     assert cli.main(["zero-shot", str(corpus_folder), "--sampling-rate", "50", *base[2:], "--overwrite"]) == 2
-    assert "drop --sampling-rate" in capsys.readouterr().err
+    assert "declares its device layout in its columns; drop sampling_rate" in capsys.readouterr().err
     import imu_foundation
 
     monkeypatch.setattr(imu_foundation, "pretrained_path", lambda: tmp_path / "not-there", raising=False)

@@ -1,4 +1,5 @@
-"""Pictures of spectrogram images, embeddings, IMU readings, zero-shot timelines and retrieval results.
+"""Pictures of spectrogram images, embeddings, IMU readings, training curves, zero-shot timelines and retrieval
+results.
 
 Figures are drawn on matplotlib's Agg canvas directly (``matplotlib.figure.Figure``, no pyplot): no display is
 needed and the global backend of an interactive session is left alone.
@@ -215,6 +216,35 @@ def save_imu_plot(
     return _save(figure, path)
 
 
+def save_training_curves(log_history: Sequence[dict], path: str | Path, title: str = "Training") -> Path:
+    """Saves a PNG of the losses a ``Trainer`` logged (its ``state.log_history``) against the step: the total
+    training loss, each ``*_loss`` term, and every evaluation loss."""
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for entry in log_history:
+        for name, value in entry.items():
+            is_loss = name == "loss" or (name.endswith("_loss") and not name.startswith("train_"))  # not summaries
+            if is_loss and isinstance(value, (int, float)) and "step" in entry:
+                steps, values = series.setdefault(name, ([], []))
+                steps.append(entry["step"])
+                values.append(float(value))
+    if not series:
+        raise ValueError("the log history holds no loss to plot.")
+    figure = _figure(7.5, 4.5)
+    axis = figure.subplots()
+    for name, (steps, values) in sorted(series.items(), key=lambda item: item[0] != "loss"):
+        style = {"linewidth": 2.0, "color": "black"} if name == "loss" else {"linewidth": 1.0}
+        if name.startswith("eval_"):
+            style["linestyle"] = "--"
+        axis.plot(steps, values, marker="o" if len(steps) < 20 else None, markersize=3, label=name, **style)
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, frameon=False)
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def save_label_timeline(
     start_s: Sequence[float] | np.ndarray,
     end_s: Sequence[float] | np.ndarray,
@@ -357,4 +387,5 @@ __all__ = [
     "save_retrieved_windows",
     "save_similarity_heatmap",
     "save_spectrogram_preview",
+    "save_training_curves",
 ]

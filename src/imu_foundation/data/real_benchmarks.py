@@ -32,11 +32,10 @@ from ..sensors import DeviceLayout, channel_names, check_sampling_rate, check_un
 from .schema import (
     SCHEMA_VERSION,
     CorpusPublisher,
-    card_from_parts,
     check_channel_names,
+    corpus_card,
     empty_pose,
     imu_features,
-    size_category,
     to_json,
 )
 
@@ -121,12 +120,12 @@ class RealBenchmark(CorpusPublisher):
         if unknown:
             raise ValueError(f"no split {unknown} in this benchmark; it has {list(self.dataset)}.")
         parts = [self.dataset[split].with_format("numpy") for split in splits]
-        lengths = {len(row["imu"]) for part in parts for row in part.select(range(min(len(part), 1)))}
-        if len(lengths) > 1 or self.config["window_s"] is None:
-            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
         column = lambda name: np.concatenate([np.asarray(part[name]) for part in parts])  # noqa: E731
+        imu = [np.asarray(window) for part in parts for window in part["imu"]]
+        if len({window.shape for window in imu}) > 1:
+            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
         return LabelledWindows(
-            windows=column("imu").astype(np.float32),
+            windows=np.stack(imu).astype(np.float32),
             labels=column("label").astype(np.int64),
             subjects=column("subject").astype(str),
             sequence_ids=column("sequence_id").astype(str),
@@ -746,54 +745,32 @@ _LICENCE_NOTES = {
 def benchmark_card(config: dict[str, Any], dataset: DatasetDict, repo_id: str | None = None) -> DatasetCard:
     """Card of a real benchmark: source, licence, units, windowing and splits."""
     licence, note = _LICENCE_NOTES.get(config["name"], ("other", "Your own data: state its licence here."))
-    total = sum(len(d) for d in dataset.values())
     card_data = DatasetCardData(
         pretty_name=f"{config['name']} (imu_foundation schema)",
         license=licence,
-        size_categories=[size_category(total)],
         # no task category: the Hub's list has none for time-series classification
         tags=["imu", "accelerometer", "gyroscope", "human-activity", "time-series-classification", "real"],
     )
-    rows = []
-    for split, data in dataset.items():
-        subjects = sorted(set(data["subject"]) - {""})
-        rows.append(f"| {split} | {len(data):,} | {config['num_recordings'][split]} | {len(subjects) or '-'} |")
     windows = "whole recordings" if config["window_s"] is None else f"{config['window_s']:g} s"
     if config["window_s"] is not None:
         windows += f", overlap {config['overlap']:g}"
     leakage = ", and no subject is in two splits" if "subject_splits" in config["source"] else ""
-    text = f"""
-# {config["name"]} in the imu_foundation schema
-
+    intro = f"""
 Windows of real IMU recordings in the same schema as the package's synthetic corpora: channels
 {", ".join(config["channel_names"])} at {config["sampling_rate_hz"]:g} Hz, accelerometer in {config["acc_units"]}
 (gravity {config["gravity"]}d), gyroscope in {config["gyro_units"]}; classes {", ".join(config["label_names"])}
 (`label`, a ClassLabel; also as text in `activity`). `pose` is empty and `captions` is [] (real recordings have
-neither).
-
-| split | windows | recordings | subjects |
-|---|---|---|---|
-{chr(10).join(rows)}
-
-Windows: {windows}. No recording has windows in two splits{leakage}.
-
-```python
-from datasets import load_dataset
-benchmark = load_dataset("{repo_id or "PATH_OR_REPO_ID"}").with_format("numpy")
-benchmark["train"][0]["imu"].shape, benchmark["train"].features["label"].names
-```
-
-## Source and licence
-
-{note}
-
-## Parameters
-
-```json
-{to_json(config)}
-```
+neither). Windows: {windows}. No recording has windows in two splits{leakage}.
 """
-    return card_from_parts(card_data, text)
+    return corpus_card(
+        card_data,
+        f"{config['name']} in the imu_foundation schema",
+        intro,
+        {"Source and licence": note},
+        config,
+        dataset,
+        repo_id,
+    )
 
 
 __all__ = [

@@ -36,6 +36,7 @@ import numpy as np
 from datasets import Array2D, ClassLabel, DatasetDict, Features, List, Value
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..outputs import building_folder
 from ..sensors import DeviceLayout, split_channel_name
 from ..simulation.motion import POSE_REPRESENTATION_DIM
 
@@ -120,16 +121,23 @@ class CorpusPublisher:
         """The card; ``repo_id`` goes into its loading example."""
         raise NotImplementedError
 
-    def save_to_disk(self, path: str | Path, num_proc: int | None = None) -> Path:
+    def save_to_disk(self, path: str | Path, num_proc: int | None = None, overwrite: bool = False) -> Path:
         """``DatasetDict.save_to_disk`` plus ``README.md`` (the card) and ``generation_config.json`` in ``path``.
 
-        Reload with ``datasets.load_from_disk(path)``.
+        The folder is written beside ``path`` and moved into place when complete; an existing ``path`` is replaced
+        only with ``overwrite`` and only if the package wrote it (see :mod:`imu_foundation.outputs`). Reload with
+        ``datasets.load_from_disk(path)``.
         """
-        path = Path(path)
-        self.dataset.save_to_disk(str(path), num_proc=num_proc)
-        self.card().save(path / "README.md")
-        (path / "generation_config.json").write_text(to_json(self.config) + "\n")
-        return path
+        with building_folder(path, type(self).__name__, overwrite) as partial:
+            self.write_to(partial, num_proc)
+        return Path(path)
+
+    def write_to(self, folder: str | Path, num_proc: int | None = None) -> None:
+        """Writes the splits, the card and the parameters into the existing ``folder``."""
+        folder = Path(folder)
+        self.dataset.save_to_disk(str(folder), num_proc=num_proc)
+        self.card().save(folder / "README.md")
+        (folder / "generation_config.json").write_text(to_json(self.config) + "\n")
 
     def push_to_hub(
         self, repo_id: str, *, private: bool | None = None, token: str | None = None, max_shard_size: str = "500MB"
@@ -148,8 +156,74 @@ class CorpusPublisher:
         return str(url)
 
 
-def card_from_parts(card_data: DatasetCardData, text: str) -> DatasetCard:
-    """A ``DatasetCard`` from its YAML metadata and markdown body."""
+SCHEMA_TABLE = """| column | type | meaning |
+|---|---|---|
+| imu | Array2D (None, C) float32 | samples x channels |
+| channel_names | list of string | `<site>_<sensor>_<axis>`, e.g. `wrist_acc_x` |
+| sensor_sites | list of string | the sites, in order of appearance |
+| sampling_rate_hz | float64 | of `imu` |
+| acc_units / gyro_units | string | `m/s^2` or `g` / `rad/s` or `deg/s` |
+| gravity | string | `include` (specific force) or `remove` (linear acceleration) |
+| pose | Array2D (None, 148) float32 | pose features of the same span (0 rows for real data) |
+| pose_rate_hz | float64 | of `pose` (0 without pose) |
+| captions | list of string | text covering the window ([] for real data) |
+| activity | string | activity, "" if unknown |
+| subject | string | subject id, "" if unknown |
+| sequence_id | string | source recording; no recording has windows in two splits |
+| window_index / start_s | int32 / float64 | position in the recording |
+| generator | string (JSON) | every parameter behind the example |"""
+
+
+def corpus_card(
+    card_data: DatasetCardData,
+    title: str,
+    intro: str,
+    sections: dict[str, str],
+    config: dict[str, Any],
+    dataset: DatasetDict,
+    repo_id: str | None = None,
+) -> DatasetCard:
+    """The card of every corpus the package builds: title and intro, the splits, how to load it, the given
+    ``sections`` (heading -> markdown), the schema and the parameters that made it.
+
+    ``card_data`` gets the Hub's ``size_categories`` from the number of windows.
+    """
+    card_data.size_categories = [size_category(sum(len(split) for split in dataset.values()))]
+    rows = []
+    for name, split in dataset.items():
+        subjects = len(set(split["subject"]) - {""})
+        rows.append(f"| {name} | {len(split):,} | {len(set(split['sequence_id'])):,} | {subjects or '-'} |")
+    body = "\n\n".join(f"## {heading}\n\n{text.strip()}" for heading, text in sections.items())
+    text = f"""
+# {title}
+
+{intro.strip()}
+
+| split | windows | recordings | subjects |
+|---|---|---|---|
+{chr(10).join(rows)}
+
+## Use
+
+```python
+from datasets import load_dataset
+corpus = load_dataset("{repo_id or "PATH_OR_REPO_ID"}").with_format("numpy")
+window = corpus["{next(iter(dataset))}"][0]
+window["imu"].shape, window["channel_names"], window["activity"]
+```
+
+{body}
+
+## Schema
+
+{SCHEMA_TABLE}
+
+## Parameters
+
+```json
+{to_json(config)}
+```
+"""
     return DatasetCard(f"---\n{card_data.to_yaml()}\n---\n\n{text.strip()}\n")
 
 
@@ -175,7 +249,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "check_channel_names",
     "CorpusPublisher",
-    "card_from_parts",
+    "corpus_card",
     "empty_pose",
     "example_layout",
     "generator_params",

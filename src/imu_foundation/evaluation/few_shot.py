@@ -28,6 +28,24 @@ class FewShotProtocol:
     C: float = 1.0
 
 
+def balanced_subsample(labels: np.ndarray, subjects: np.ndarray, max_windows: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``max_windows`` windows spread evenly over the (subject, class) cells, seeded.
+
+    Windows are ranked at random within their cell and taken rank by rank, so every cell keeps a window before any
+    cell keeps two.
+    """
+    if max_windows >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    cells = np.unique(subjects, return_inverse=True)[1] * (int(labels.max()) + 1) + labels
+    rank = np.empty(len(labels), dtype=np.int64)
+    for cell in np.unique(cells):
+        members = np.flatnonzero(cells == cell)
+        rank[rng.permutation(members)] = np.arange(len(members))
+    order = np.lexsort((rng.random(len(labels)), rank))
+    return np.sort(order[:max_windows])
+
+
 def subject_folds(subjects: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     """Splits the unique values of ``subjects`` ``(N,)`` into ``folds`` disjoint, seeded groups of held-out subjects."""
     unique = np.unique(subjects)
@@ -150,6 +168,7 @@ def few_shot_scores(
 __all__ = [
     "PROBES",
     "FewShotProtocol",
+    "balanced_subsample",
     "draw_shots",
     "few_shot_scores",
     "logistic_regression_predict",

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,12 @@ from datasets import Dataset, Features, List, Value, load_from_disk
 from datasets.fingerprint import generate_random_fingerprint
 from tqdm.auto import tqdm
 
+from ..outputs import building_folder, check_replaceable, refuse_to_overwrite
 from .corpora import CorpusSplit, load_corpus_split, metadata_columns, run_over_corpus
 from .metrics import load_metric
 
 EMBEDDING_COLUMN = "embedding"
+RETRIEVAL_FILES = {"hits": "hits.json", "windows": "retrieved.png"}  # what imu-foundation retrieve writes
 INDEX_KINDS = ("exact", "flat", "hnsw", "ivf")
 FILES = {"dataset": "dataset", "index": "index.faiss", "info": "index_info.json"}
 INDEX_FORMAT = "imu-foundation-embedding-index"
@@ -217,17 +220,18 @@ class EmbeddingIndex:
     # ------------------------------------------------------------------------------------------------------------
     # Disk
     # ------------------------------------------------------------------------------------------------------------
-    def save(self, folder: str | Path) -> Path:
-        """Writes ``dataset/`` (metadata and embeddings), ``index.faiss`` and ``index_info.json`` into ``folder``."""
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        self.dataset.save_faiss_index(EMBEDDING_COLUMN, str(folder / FILES["index"]))
-        # save_to_disk refuses a dataset with an attached index: save an index-free view of the same table.
-        view = Dataset(self.dataset.data, info=self.dataset.info, fingerprint=generate_random_fingerprint())
-        view.save_to_disk(str(folder / FILES["dataset"]))
-        info = {"format": INDEX_FORMAT, "version": 1, **asdict(self.info)}
-        (folder / FILES["info"]).write_text(json.dumps(info, indent=2) + "\n")
-        return folder
+    def save(self, folder: str | Path, overwrite: bool = False) -> Path:
+        """Writes ``dataset/`` (metadata and embeddings), ``index.faiss`` and ``index_info.json`` into a new
+        ``folder``, built beside it and moved into place when complete (``overwrite`` replaces an index the package
+        wrote; see :func:`imu_foundation.outputs.building_folder`)."""
+        with building_folder(folder, "embedding index", overwrite) as partial:
+            self.dataset.save_faiss_index(EMBEDDING_COLUMN, str(partial / FILES["index"]))
+            # save_to_disk refuses a dataset with an attached index: save an index-free view of the same table.
+            view = Dataset(self.dataset.data, info=self.dataset.info, fingerprint=generate_random_fingerprint())
+            view.save_to_disk(str(partial / FILES["dataset"]))
+            info = {"format": INDEX_FORMAT, "version": 1, **asdict(self.info)}
+            (partial / FILES["info"]).write_text(json.dumps(info, indent=2) + "\n")
+        return Path(folder)
 
     @classmethod
     def load(cls, folder: str | Path) -> EmbeddingIndex:
@@ -345,6 +349,95 @@ def retrieval_metrics(
     similarity = np.asarray(text_embeddings, dtype=np.float64) @ np.asarray(imu_embeddings, dtype=np.float64).T
     metric = load_metric("retrieval")
     return metric.compute(predictions=similarity, references=list(text_labels), imu_labels=list(imu_labels), k=list(k))
+
+
+def run_retrieval(
+    index_dir: str | Path,
+    *,
+    build: str | Path | None = None,
+    split: str | None = None,
+    kind: str = "exact",
+    queries: Sequence[str] | None = None,
+    k: int = 5,
+    model: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    overwrite: bool = False,
+    batch_size: int = 32,
+    device: str | None = None,
+    report: Callable[[str], None] = print,
+) -> list[list[Hit]]:
+    """The job of ``imu-foundation retrieve``: with ``build``, embeds that corpus and saves its index in
+    ``index_dir``; with ``queries``, searches the index by text (the index's model, unless ``model`` is given) and
+    prints the hits; with ``output_dir`` also writes :data:`RETRIEVAL_FILES` (the first query's windows plotted).
+
+    Returns the hits of each query.
+    """
+    from ..pipelines import load_pipeline
+
+    if not build and not queries:
+        raise ValueError("Nothing to do: pass a corpus to build an index from (--build) and/or text queries (--query).")
+    if isinstance(queries, str):
+        queries = [queries]
+    if output_dir is not None and queries:
+        refuse_to_overwrite(output_dir, RETRIEVAL_FILES.values())
+    embedder = None
+    if build:
+        check_replaceable(index_dir, overwrite)  # before the long embedding
+        embedder = load_pipeline("imu-feature-extraction", model=model, device=device)
+        started = time.perf_counter()
+        index = build_imu_index(build, embedder, split=split, kind=kind, batch_size=batch_size)
+        index.save(index_dir, overwrite=overwrite)
+        report(f"indexed {len(index)} windows of {build} in {time.perf_counter() - started:.1f} s: {index_dir}")
+    else:
+        index = EmbeddingIndex.load(index_dir)
+    if not queries:
+        return []
+    if embedder is None and model is not None:
+        embedder = load_pipeline("imu-feature-extraction", model=model, device=device)
+    results = search_text(index, queries, embedder, k=k)
+    for query, hits in zip(queries, results):
+        report(f"\n{query!r}")
+        for rank, hit in enumerate(hits, start=1):
+            described = ", ".join(f"{key}={value}" for key, value in hit.metadata.items() if key != "row" and value)
+            report(f"  {rank:>3}. score {hit.score:.3f}  row {hit.metadata.get('row', hit.row)}  {described}")
+    if output_dir is not None:
+        paths = {key: Path(output_dir) / name for key, name in RETRIEVAL_FILES.items()}
+        paths["hits"].parent.mkdir(parents=True, exist_ok=True)
+        found = [
+            {"query": query, "hits": [{"score": hit.score, **hit.metadata, "index_row": hit.row} for hit in hits]}
+            for query, hits in zip(queries, results)
+        ]
+        paths["hits"].write_text(json.dumps(found, indent=2, default=str) + "\n")
+        report(f"\nwrote {paths['hits']}")
+        if _plot_retrieved_windows(index, results[0], queries[0], paths["windows"]):
+            report(f"wrote {paths['windows']}")
+        else:
+            report("(no picture: the index does not record the corpus its windows came from)")
+    return results
+
+
+def _plot_retrieved_windows(index: EmbeddingIndex, hits: list[Hit], query: str, path: Path) -> bool:
+    """Plots the retrieved windows, read back from the corpus the index was built from; False if it is unknown."""
+    from ..plotting import save_retrieved_windows
+
+    source = index.info.source or {}
+    if not source.get("corpus"):
+        return False
+    dataset = load_corpus_split(source["corpus"], source.get("split")).dataset.with_format("numpy")
+    rows = [dataset[int(hit.metadata["row"])] for hit in hits]
+    titles = [
+        f"{rank}. score {hit.score:.3f}, row {hit.metadata['row']}: {hit.metadata.get('activity', '')}"
+        for rank, hit in enumerate(hits, start=1)
+    ]
+    save_retrieved_windows(
+        [row["imu"] for row in rows],
+        [list(row["channel_names"]) for row in rows],
+        [float(row["sampling_rate_hz"]) for row in rows],
+        titles,
+        path,
+        title=f"Windows closest to {query!r}",
+    )
+    return True
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -470,6 +563,7 @@ def _embedder_of(index: EmbeddingIndex):
 __all__ = [
     "EMBEDDING_COLUMN",
     "INDEX_KINDS",
+    "RETRIEVAL_FILES",
     "EmbeddingIndex",
     "Hit",
     "IndexInfo",
@@ -477,6 +571,7 @@ __all__ = [
     "build_imu_index",
     "embed_corpus",
     "retrieval_metrics",
+    "run_retrieval",
     "search_imu",
     "search_text",
 ]

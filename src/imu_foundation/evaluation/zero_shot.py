@@ -15,13 +15,27 @@ Both run the ``zero-shot-imu-classification`` pipeline (:mod:`imu_foundation.pip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ..outputs import refuse_to_overwrite
 from .corpora import CorpusSplit, load_corpus_split, reference_labels, run_over_corpus
 from .metrics import load_metric
+
+# What ``imu-foundation zero-shot`` writes (a recording: results, timeline, similarity; a corpus: results, confusion).
+ZERO_SHOT_FILES = {
+    "results": "zero_shot.json",
+    "timeline": "timeline.png",
+    "similarity": "similarity.png",
+    "confusion": "confusion.png",
+}
+RECORDING_SUFFIXES = (".npy", ".csv")
+LAYOUT_ARGUMENTS = ("sampling_rate", "channel_names", "acc_units", "gyro_units", "gravity")
+_PRINTED_WINDOWS = 20
 
 
 @dataclass
@@ -208,6 +222,132 @@ def zero_shot_metrics(references: Sequence[str], predictions: Sequence[str]) -> 
     return metrics.compute(predictions=list(predictions), references=list(references))
 
 
+def read_recording(path: str | Path, channel_names: Sequence[str] | None = None) -> tuple[np.ndarray, list[str] | None]:
+    """A recording file -> ``(T, C)`` readings and channel names.
+
+    ``.npy``: a ``(T, C)`` array, named by ``channel_names`` (``None``: the model's). ``.csv``: a header row names
+    the channels; a ``time_s`` column is dropped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"No recording file {path}.")
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False), list(channel_names) if channel_names else None
+    if channel_names:
+        raise ValueError(f"{path}: a CSV names its channels in its header row; pass no channel names.")
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    frame = frame.drop(columns=[column for column in ("time_s",) if column in frame.columns])
+    try:
+        values = frame.to_numpy(dtype=np.float64)
+    except ValueError as error:
+        raise ValueError(f"{path}: every column but time_s must hold numbers ({error}).") from error
+    return values, [str(column) for column in frame.columns]
+
+
+def run_zero_shot(
+    source: str | Path,
+    output_dir: str | Path,
+    *,
+    model: str | Path | None = None,
+    labels: Sequence[str] | None = None,
+    templates: Sequence[str] | None = None,
+    split: str | None = None,
+    window_stride_s: float | None = None,
+    pad_short: bool = False,
+    batch_size: int = 32,
+    device: str | None = None,
+    report: Callable[[str], None] = print,
+    **layout,
+) -> dict:
+    """The job of ``imu-foundation zero-shot``: writes :data:`ZERO_SHOT_FILES` into ``output_dir`` (which must not
+    hold them) and returns what ``zero_shot.json`` holds.
+
+    A recording file (``.npy`` / ``.csv``, see :func:`read_recording`; ``layout``: ``sampling_rate`` and the other
+    fields of the pipeline) gets labels window by window, a timeline and a texts x windows similarity heatmap. A
+    corpus (a folder or Hub id; its columns declare its layout) gets accuracy, macro-F1 and a confusion matrix.
+
+    Args:
+        model: a checkpoint folder or Hub id (default: the shipped pre-trained checkpoint).
+        labels: the classes as free text (required for a recording; a corpus defaults to its classes).
+        templates: hypothesis template(s) (default ``"a person is {}."``).
+    """
+    from ..pipelines import DEFAULT_HYPOTHESIS_TEMPLATE, load_pipeline
+
+    unknown = sorted(set(layout) - set(LAYOUT_ARGUMENTS))
+    if unknown:
+        raise TypeError(f"run_zero_shot got unexpected arguments {unknown}.")
+    output_dir = Path(output_dir)
+    paths = {key: output_dir / name for key, name in ZERO_SHOT_FILES.items()}
+    refuse_to_overwrite(output_dir, ZERO_SHOT_FILES.values())
+    templates = list(templates) if templates else [DEFAULT_HYPOTHESIS_TEMPLATE]
+    is_recording = Path(source).suffix in RECORDING_SUFFIXES
+    given = [name for name in LAYOUT_ARGUMENTS if layout.get(name) is not None]
+    if is_recording and layout.get("sampling_rate") is None:
+        raise ValueError("A recording file needs its sampling rate (sampling_rate, --sampling-rate, in Hz).")
+    if is_recording and not labels:
+        raise ValueError("A recording file needs candidate labels (labels, --labels): the classes as free text.")
+    if not is_recording and given:
+        raise ValueError(f"A corpus declares its device layout in its columns; drop {', '.join(given)}.")
+    classifier = load_pipeline("zero-shot-imu-classification", model=model, device=device)
+    options = {"window_stride_s": window_stride_s, "batch_size": batch_size, "pad_short": pad_short}
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if is_recording:
+        values, names = read_recording(source, layout.pop("channel_names", None))
+        layout = {key: value for key, value in layout.items() if value is not None} | {"channel_names": names}
+        timeline = classify_recording(classifier, values, labels, hypothesis_template=templates, **options, **layout)
+        prompts = [templates[0].format(label) for label in labels]
+        similarity, starts = text_window_similarity(classifier, values, prompts, **options, **layout)
+        report(f"{source}: {len(values)} samples at {layout['sampling_rate']:g} Hz, {len(timeline.start_s)} windows")
+        rows = list(zip(timeline.start_s, timeline.end_s, timeline.predicted, timeline.scores.max(axis=1)))
+        for start, end, label, score in rows[:_PRINTED_WINDOWS]:
+            report(f"  {start:8.2f} - {end:8.2f} s  {label:<24} {score:.3f}")
+        if len(rows) > _PRINTED_WINDOWS:
+            report(f"  ... {len(rows) - _PRINTED_WINDOWS} more windows in {paths['results']}")
+        results = {
+            "input": str(source),
+            "model": classifier.model.name_or_path,
+            "labels": list(labels),
+            "templates": templates,
+            "windows": [
+                {"start_s": float(start), "end_s": float(end), "scores": dict(zip(labels, map(float, scores)))}
+                for start, end, scores in zip(timeline.start_s, timeline.end_s, timeline.scores)
+            ],
+        }
+        from ..plotting import save_label_timeline, save_similarity_heatmap
+
+        save_label_timeline(timeline.start_s, timeline.end_s, timeline.scores, list(labels), paths["timeline"])
+        save_similarity_heatmap(similarity, prompts, paths["similarity"], window_start_s=starts)
+        written = ("results", "timeline", "similarity")
+    else:
+        result = classify_corpus(
+            classifier, source, split=split, candidate_labels=labels, hypothesis_template=templates, **options
+        )
+        report(f"{source}: {len(result.predictions)} windows, labels {result.candidate_labels}")
+        for name, value in result.metrics.items():
+            report(f"  {name}: {value:.3f}")
+        report(f"  chance level (uniform guessing): accuracy about {1 / len(result.candidate_labels):.3f}")
+        results = {
+            "input": str(source),
+            "split": split,
+            "model": classifier.model.name_or_path,
+            "labels": result.candidate_labels,
+            "templates": templates,
+            "metrics": result.metrics,
+            "predictions": result.predictions,
+            "references": result.references,
+        }
+        from ..plotting import save_confusion_matrix
+
+        title = "Zero-shot confusion matrix"
+        save_confusion_matrix(result.confusion_matrix(), result.candidate_labels, paths["confusion"], title=title)
+        written = ("results", "confusion")
+    paths["results"].write_text(json.dumps(results, indent=2) + "\n")
+    report("\n".join(f"wrote {paths[key]}" for key in written))
+    return results
+
+
 def _in_order(ranked: list[dict], labels: list[str]) -> np.ndarray:
     """A pipeline result (sorted by score) -> ``(K,)`` scores in ``labels`` order."""
     scores = {entry["label"]: entry["score"] for entry in ranked}
@@ -215,10 +355,13 @@ def _in_order(ranked: list[dict], labels: list[str]) -> np.ndarray:
 
 
 __all__ = [
+    "ZERO_SHOT_FILES",
     "Timeline",
     "ZeroShotResult",
     "classify_corpus",
     "classify_recording",
+    "read_recording",
+    "run_zero_shot",
     "text_window_similarity",
     "zero_shot_metrics",
 ]

@@ -28,6 +28,7 @@ from .motion import (
     pose_representation,
 )
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
+from .recording import SIMULATION_FILES, save_simulation
 from .sensor_errors import AxisErrors, ImuErrorModel
 from .skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_NAMES, SMPL_PARENTS, SMPL_SENSOR_SITES, SensorSite
 
@@ -36,6 +37,7 @@ __all__ = [
     "POSE_REPRESENTATION_DIM",
     "POSE_REPRESENTATION_NAMES",
     "SENSOR_SITE_NAMES",
+    "SIMULATION_FILES",
     "SMPL_JOINT_NAMES",
     "SMPL_PARENTS",
     "SMPL_SENSOR_SITES",
@@ -59,6 +61,7 @@ __all__ = [
     "load_body_model",
     "pose_representation",
     "sample_motions",
+    "save_simulation",
     "second_derivative",
     "sensor_trajectories",
     "simulate_imu",

@@ -103,7 +103,7 @@ class BodyModel:
     def site(self, name: str) -> SensorSite:
         """The named sensor site on this mesh; a clear error lists the known ones."""
         if name not in self.sites:
-            raise KeyError(
+            raise ValueError(
                 f"no sensor site {name!r} on this {self.topology} body (from {self.source}); known sites: "
                 f"{sorted(self.sites)}. Pass a SensorSite(name, vertex, joint) to place a sensor anywhere."
             )

