@@ -290,6 +290,8 @@ def run_zero_shot(
         raise ValueError("A recording file needs candidate labels (labels, --labels): the classes as free text.")
     if not is_recording and given:
         raise ValueError(f"A corpus declares its device layout in its columns; drop {', '.join(given)}.")
+    if not is_recording and window_stride_s is not None:
+        raise ValueError("window_stride_s (--window-stride-s) applies to a recording file, not to a corpus.")
     classifier = load_pipeline("zero-shot-imu-classification", model=model, device=device)
     options = {"window_stride_s": window_stride_s, "batch_size": batch_size, "pad_short": pad_short}
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -322,7 +324,13 @@ def run_zero_shot(
         written = ("results", "timeline", "similarity")
     else:
         result = classify_corpus(
-            classifier, source, split=split, candidate_labels=labels, hypothesis_template=templates, **options
+            classifier,
+            source,
+            split=split,
+            candidate_labels=labels,
+            hypothesis_template=templates,
+            batch_size=batch_size,
+            pad_short=pad_short,
         )
         report(f"{source}: {len(result.predictions)} windows, labels {result.candidate_labels}")
         for name, value in result.metrics.items():
