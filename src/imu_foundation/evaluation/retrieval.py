@@ -290,6 +290,7 @@ def build_imu_index(
         batch_size: windows per model forward.
         pad_short: repeat windows shorter than the model's window (otherwise an error).
     """
+    _check_kind(kind)  # before the long embedding
     corpus = corpus if isinstance(corpus, CorpusSplit) else load_corpus_split(corpus, split)
     embeddings = embed_corpus(embedder, corpus, batch_size=batch_size, pad_short=pad_short)
     metadata = corpus.dataset.select_columns(metadata_columns(corpus.dataset)).flatten_indices()
@@ -306,6 +307,7 @@ def build_caption_index(
     """Embeds a caption set (duplicates dropped, order kept) and indexes it (column ``caption``)."""
     if isinstance(captions, str):
         raise ValueError("captions must be a list of strings, not one string.")
+    _check_kind(kind)
     captions = list(dict.fromkeys(captions))
     if not captions:
         raise ValueError("The caption set is empty.")
@@ -376,6 +378,7 @@ def run_retrieval(
 
     if not build and not queries:
         raise ValueError("Nothing to do: pass a corpus to build an index from (--build) and/or text queries (--query).")
+    _check_kind(kind)
     if isinstance(queries, str):
         queries = [queries]
     if output_dir is not None and queries:
@@ -515,6 +518,7 @@ def _new_faiss_index(kind: str, vectors: np.ndarray, seed: int):
     """An empty (trained) FAISS index of ``kind`` for ``vectors``, its description and its search parameters."""
     import faiss
 
+    _check_kind(kind)
     count, dim = vectors.shape
     if kind == "exact":
         if dim > MAX_EXACT_DIM:
@@ -532,13 +536,17 @@ def _new_faiss_index(kind: str, vectors: np.ndarray, seed: int):
         index = faiss.index_factory(dim, "HNSW32,Flat", faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
         return index, "HNSW32,Flat", "efSearch=128"
-    if kind == "ivf":
-        nlist = max(1, min(round(4 * math.sqrt(count)), count // 39))  # FAISS wants >= 39 training points per list
-        index = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
-        sample = np.random.default_rng(seed).permutation(count)[: 256 * nlist]
-        index.train(vectors[np.sort(sample)])
-        return index, f"IVF{nlist},Flat", f"nprobe={max(16, nlist // 8)}"
-    raise ValueError(f"kind must be one of {INDEX_KINDS}, got {kind!r}.")
+    # "ivf"
+    nlist = max(1, min(round(4 * math.sqrt(count)), count // 39))  # FAISS wants >= 39 training points per list
+    index = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(seed).permutation(count)[: 256 * nlist]
+    index.train(vectors[np.sort(sample)])
+    return index, f"IVF{nlist},Flat", f"nprobe={max(16, nlist // 8)}"
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in INDEX_KINDS:
+        raise ValueError(f"kind must be one of {INDEX_KINDS}, got {kind!r}.")
 
 
 def _set_search_parameters(dataset: Dataset, parameters: str) -> None:
