@@ -1,23 +1,27 @@
-"""Throughput of ImuSpectrogramFeatureExtractor against per-window matplotlib / SciPy spectrogram pipelines.
+"""Throughput of ImuSpectrogramFeatureExtractor against per-window matplotlib / SciPy spectrogram pipelines, and
+against the Img2Imu EfficientNet-Lite0 encoder it feeds.
 
 The IMG2IMU authors build each image with ``matplotlib.mlab.specgram`` per window and per axis, then scale and resize
 it. This script times, on the same windows:
 
-* ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on batches of
-  ``--batch-size`` windows (its compiled kernels run on ``torch.get_num_threads()`` threads; ``--threads`` sets
-  it);
+* ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on NumPy batches of
+  ``--batch-size`` windows (torch ops on ``torch.get_num_threads()`` threads, ``--threads`` sets it; with
+  ``--device cuda``, on tensors already on the GPU);
 * ``matplotlib``: ``mlab.specgram`` per window and axis, then log10, min-max, nearest-exact resize, flip and ImageNet
   normalisation in NumPy per window (float64);
-* ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing.
+* ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing;
+* ``encoder``: ``create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet").eval()`` on our images,
+  same batches, same device and thread count, under ``torch.inference_mode()``: the front end has to be much faster
+  than the model it feeds (``speedup_vs_encoder``).
 
 Both baselines are plain per-window Python/NumPy code, so they run on one core whatever the thread setting. The
-images of all three are compared on a spread of windows (``np.testing.assert_allclose``, ``--atol``), and the script
-prints each throughput and the speed-ups. ``--json PATH`` writes the numbers as one flat JSON object.
+images of all three pipelines are compared on a spread of windows (``np.testing.assert_allclose``, ``--atol``), and
+the script prints each throughput and the speed-ups. ``--json PATH`` writes the numbers as one flat JSON object.
 
 Usage::
 
     python benchmarks/bench_spectrogram.py            # 10,000 windows, every baseline on all of them
-    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines timed on 200 and extrapolated
+    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines on 200, encoder on 128
     python benchmarks/bench_spectrogram.py --json bench.json --batch-size 64 --threads 2
 """
 
@@ -35,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from imu_foundation import create_model
 from imu_foundation.models.img2imu.feature_extraction_img2imu import (
     IMAGENET_DEFAULT_MEAN,
     IMAGENET_DEFAULT_STD,
@@ -42,6 +47,7 @@ from imu_foundation.models.img2imu.feature_extraction_img2imu import (
 )
 
 GRAVITY = 9.81
+ENCODER = "img2imu-efficientnet-lite0-acc-gyro"  # the Img2Imu model these images feed
 
 
 def synthetic_imu(num_windows: int, num_samples: int, channels: int, rate: float, seed: int) -> np.ndarray:
@@ -180,15 +186,37 @@ class OtherLoad:
         return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
 
-def time_extractor(extractor, windows: np.ndarray, batch_size: int, rate: float, repeats: int) -> list[float]:
-    """Windows per second of each pass over ``windows``, called on batches as a data collator would."""
-    extractor(windows[:batch_size], sampling_rate=rate)  # warm-up: plan and scratch buffers
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_extractor(extractor, windows, batch_size: int, rate: float, repeats: int, device) -> list[float]:
+    """Windows per second of each pass over ``windows`` (an array, or a tensor on ``device``), in batches."""
+    extractor(windows[:batch_size], sampling_rate=rate)  # warm-up
     rates = []
     for _ in range(repeats):
+        _synchronize(device)
         start = time.perf_counter()
         for i in range(0, len(windows), batch_size):
             extractor(windows[i : i + batch_size], sampling_rate=rate)["pixel_values"]
+        _synchronize(device)
         rates.append(len(windows) / (time.perf_counter() - start))
+    return rates
+
+
+def time_encoder(model, images: torch.Tensor, batch_size: int, repeats: int) -> list[float]:
+    """Windows per second of the encoder's forward pass over ``images`` ``(N, 3, H, W)``, in batches."""
+    with torch.inference_mode():
+        model(pixel_values=images[:batch_size])  # warm-up
+        rates = []
+        for _ in range(repeats):
+            _synchronize(images.device)
+            start = time.perf_counter()
+            for i in range(0, len(images), batch_size):
+                model(pixel_values=images[i : i + batch_size])
+            _synchronize(images.device)
+            rates.append(len(images) / (time.perf_counter() - start))
     return rates
 
 
@@ -215,6 +243,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--batch-size", type=int, default=64, help="windows per extractor call (default 64)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
+    parser.add_argument("--device", default="cpu", help="where ours and the encoder run (cpu, cuda; default cpu)")
+    parser.add_argument(
+        "--encoder-windows", type=int, default=None, help="windows timed for the encoder (default 512; 128 quick)"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed passes per method; the best counts (default 3)")
     parser.add_argument("--channels", type=int, default=6, help="IMU channels per window, a multiple of 3")
     parser.add_argument("--samples", type=int, default=500, help="samples per window (default 500 = 10 s)")
@@ -230,6 +262,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.baseline_windows is None:
         args.baseline_windows = 200 if args.quick else args.windows
     args.baseline_windows = min(args.baseline_windows, args.windows)
+    if args.encoder_windows is None:
+        args.encoder_windows = 128 if args.quick else 512
+    args.encoder_windows = min(args.encoder_windows, args.windows)
     if args.check_windows is None:
         args.check_windows = 50 if args.quick else 200
     args.check_windows = min(args.check_windows, args.windows)
@@ -243,14 +278,18 @@ def main(argv=None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
+    device = torch.device(args.device)
 
     extractor = ImuSpectrogramFeatureExtractor(feature_size=args.channels, sampling_rate=args.rate)
     windows = synthetic_imu(args.windows, args.samples, args.channels, args.rate, args.seed)
+    # A data collator hands NumPy arrays to the extractor; on a GPU the windows are already there, as in a model.
+    on_device = windows if device.type == "cpu" else torch.from_numpy(windows).to(device)
     num_frames = 1 + (args.samples - extractor.n_fft) // extractor.hop_length
     post = NumpyImage(
         extractor.n_fft // 2 + 1, num_frames, extractor.image_height, extractor.image_width, extractor.log_floor
     )
     baselines = {"matplotlib": matplotlib_pipeline(extractor, post), "scipy": scipy_pipeline(extractor, post)}
+    encoder = create_model(ENCODER, pretrained="imagenet").eval().to(device)
 
     print(
         f"{args.windows} windows of {args.channels} channels x {args.samples} samples at {args.rate:g} Hz "
@@ -258,15 +297,15 @@ def main(argv=None) -> int:
         f"{extractor.image_width}); n_fft={extractor.n_fft}, hop={extractor.hop_length}"
     )
     print(
-        f"ours: batches of {args.batch_size} windows per call, torch threads = {threads} (of {os.cpu_count()} CPUs); "
-        f"baselines: one window at a time, single-threaded; best of {args.repeats} passes each"
+        f"ours and the encoder: batches of {args.batch_size} windows on {device}, torch threads = {threads} (of "
+        f"{os.cpu_count()} CPUs); baselines: one window at a time, single-threaded; best of {args.repeats} passes each"
     )
 
     # Equal outputs first: ours (float32) against both float64 baselines on windows spread over the set.
     check = np.unique(np.linspace(0, args.windows - 1, args.check_windows).astype(int))
     ours_images = np.concatenate(
         [
-            extractor(windows[check[i : i + args.batch_size]], sampling_rate=args.rate)["pixel_values"].numpy()
+            extractor(on_device[check[i : i + args.batch_size]], sampling_rate=args.rate)["pixel_values"].cpu().numpy()
             for i in range(0, len(check), args.batch_size)
         ]
     )
@@ -282,15 +321,18 @@ def main(argv=None) -> int:
 
     load = {}
     with OtherLoad() as load["ours"]:
-        ours = time_extractor(extractor, windows, args.batch_size, args.rate, args.repeats)
+        ours = time_extractor(extractor, on_device, args.batch_size, args.rate, args.repeats, device)
     results = {"ours": (args.windows, ours)}
     for name, image_fn in baselines.items():
         with OtherLoad() as load[name]:
             rates = time_baseline(image_fn, windows[: args.baseline_windows], args.repeats)
         results[name] = (args.baseline_windows, rates)
+    images = extractor(on_device[: args.encoder_windows], sampling_rate=args.rate)["pixel_values"]
+    with OtherLoad() as load["encoder"]:
+        results["encoder"] = (args.encoder_windows, time_encoder(encoder, images, args.batch_size, args.repeats))
 
     best = {name: max(rates) for name, (_, rates) in results.items()}
-    speedup = {name: best["ours"] / best[name] for name in baselines}
+    speedup = {name: best["ours"] / best[name] for name in results if name != "ours"}
     print()
     print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'ours is':>10}")
     for name, (count, rates) in results.items():
@@ -303,15 +345,18 @@ def main(argv=None) -> int:
         listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
         print(f"CPU share taken by other processes while timing: {listed}")
         if max(shares.values()) > 0.05:
-            print("  (a busy machine: the throughputs above are lower bounds, ours more so since it uses every core)")
-    if args.baseline_windows < args.windows:
+            print("  (a busy machine: the throughputs above are lower bounds)")
+    if min(args.baseline_windows, args.encoder_windows) < args.windows:
         print(
-            f"baselines were timed on the first {args.baseline_windows} windows only; their per-window throughput is "
-            f"extrapolated to the {args.windows} windows"
+            f"baselines were timed on the first {args.baseline_windows} windows and the encoder on "
+            f"{args.encoder_windows}; their per-window throughput is extrapolated to the {args.windows} windows"
         )
+    front_end_share = best["encoder"] / (best["ours"] + best["encoder"])  # of the time to encode a window
     print(
         f"speed-up of ours: {speedup['matplotlib']:.1f}x over the matplotlib pipeline, "
-        f"{speedup['scipy']:.1f}x over the scipy pipeline ({threads} torch threads, batch size {args.batch_size})"
+        f"{speedup['scipy']:.1f}x over the scipy pipeline, {speedup['encoder']:.1f}x over the {ENCODER} encoder it "
+        f"feeds (the front end is {front_end_share:.2%} of the encoding time; {threads} torch threads, batch size "
+        f"{args.batch_size}, {device})"
     )
 
     if args.json is not None:
@@ -319,6 +364,9 @@ def main(argv=None) -> int:
             "windows": args.windows,
             "baseline_windows": args.baseline_windows,
             "baseline_extrapolated": args.baseline_windows < args.windows,
+            "encoder_windows": args.encoder_windows,
+            "encoder": ENCODER,
+            "device": str(device),
             "batch_size": args.batch_size,
             "threads": threads,
             "cpu_count": os.cpu_count(),
@@ -331,15 +379,16 @@ def main(argv=None) -> int:
             "ours_windows_per_s_median": statistics.median(ours),
             "matplotlib_windows_per_s": best["matplotlib"],
             "scipy_windows_per_s": best["scipy"],
+            "encoder_windows_per_s": best["encoder"],
             "speedup_vs_matplotlib": speedup["matplotlib"],
             "speedup_vs_scipy": speedup["scipy"],
+            "speedup_vs_encoder": speedup["encoder"],
+            "front_end_share_of_encoding_time": front_end_share,
             "check_windows": int(len(check)),
             "atol": args.atol,
             "max_abs_diff_vs_matplotlib": max_diff["matplotlib"],
             "max_abs_diff_vs_scipy": max_diff["scipy"],
-            "other_processes_cpu_fraction_ours": load["ours"].fraction,
-            "other_processes_cpu_fraction_matplotlib": load["matplotlib"].fraction,
-            "other_processes_cpu_fraction_scipy": load["scipy"].fraction,
+            **{f"other_processes_cpu_fraction_{name}": meter.fraction for name, meter in load.items()},
             "python": platform.python_version(),
             "torch": torch.__version__,
             "numpy": np.__version__,

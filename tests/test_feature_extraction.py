@@ -63,6 +63,7 @@ def test_matches_numpy_reference(channels, length, n_fft, hop):
     extractor = ImuSpectrogramFeatureExtractor(feature_size=channels, n_fft=n_fft, hop_length=hop)
     images = extractor(windows, sampling_rate=50)["pixel_values"]
     assert images.shape == (4, 3, 96 * channels // 3, 128) and images.dtype == torch.float32
+    assert images.is_contiguous()
     for window, image in zip(windows, images):
         expected = reference_image(window, 50.0, n_fft, hop, 96, 128)
         np.testing.assert_allclose(image.numpy(), expected, atol=1e-5, rtol=0)

@@ -146,30 +146,34 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
             window=hann,
             center=False,
             return_complex=True,
-        )  # (B*C, K, F)
-        # One-sided PSD: every bin but DC (and Nyquist for an even n_fft) doubled, as matplotlib.mlab.specgram.
-        num_bins = spectrum.shape[1]
-        one_sided = torch.full((num_bins, 1), 2.0, dtype=torch.float64, device=device)
+        ).transpose(1, 2)  # (B*C, F, K): frame-major, the order torch.stft computes in
+        # One-sided power spectral density, as matplotlib.mlab.specgram: |X|^2 / (fs * sum(w^2)), every bin but DC
+        # (and Nyquist for an even n_fft) doubled.
+        num_frames, num_bins = spectrum.shape[1:]
+        one_sided = torch.full((num_bins,), 2.0, dtype=torch.float64, device=device)
         one_sided[0] = 1.0
         if self.n_fft % 2 == 0:
             one_sided[-1] = 1.0
-        psd = torch.view_as_real(spectrum).square().sum(-1) * (one_sided / (self.sampling_rate * hann.square().sum()))
-        log_psd = torch.log10(psd + self.log_floor).view(batch, channels, num_bins, -1)
+        power = spectrum.real.square() + spectrum.imag.square()
+        psd = power * (one_sided / (self.sampling_rate * hann.square().sum()))
+        log_psd = torch.log10(psd + self.log_floor).reshape(batch, channels, num_frames * num_bins)
 
-        low = log_psd.amin(dim=(2, 3), keepdim=True)
-        span = log_psd.amax(dim=(2, 3), keepdim=True) - low
-        scaled = (log_psd - low) * torch.where(span > 0, span.reciprocal(), 0.0)  # an axis without contrast: 0
-        # (B, C, K, F) -> (B, 3 colours, G tiles, K, F)
-        scaled = scaled.view(batch, channels // 3, 3, num_bins, -1).transpose(1, 2)
+        # Min-max per window and axis (an axis without contrast becomes 0), then the mean/std of its colour.
+        low, high = log_psd.aminmax(dim=-1, keepdim=True)
+        span = high - low
+        pixels = (log_psd - low) * torch.where(span > 0, 1 / span, 0.0)
         if self.do_normalize:
-            mean = torch.tensor(self.image_mean, dtype=torch.float64, device=device).view(3, 1, 1, 1)
-            std = torch.tensor(self.image_std, dtype=torch.float64, device=device).view(3, 1, 1, 1)
-            scaled = (scaled - mean) / std
-        # Nearest resize; rows flipped so that frequency bin 0 is at the bottom of each tile.
+            mean = torch.tensor(self.image_mean, dtype=torch.float64, device=device).repeat(channels // 3)
+            std = torch.tensor(self.image_std, dtype=torch.float64, device=device).repeat(channels // 3)
+            pixels = (pixels - mean[:, None]) / std[:, None]
+
+        # x, y, z as R, G, B, one tile per sensor, frequency rows: (B, 3, G, K, F). Then the nearest resize, rows
+        # flipped so that frequency bin 0 is at the bottom of each tile.
+        tiles = pixels.float().view(batch, channels // 3, 3, num_frames, num_bins).permute(0, 2, 1, 4, 3).contiguous()
         rows = _nearest_exact(self.image_height, num_bins, device).flip(0)
-        columns = _nearest_exact(self.image_width, scaled.shape[-1], device)
-        images = scaled.float()[..., rows[:, None], columns]  # (B, 3, G, H, W)
-        return images.reshape(batch, 3, -1, self.image_width)
+        columns = _nearest_exact(self.image_width, num_frames, device)
+        images = tiles.index_select(3, rows)[..., columns]  # (B, 3, G, H, W)
+        return images.view(batch, 3, -1, self.image_width)
 
     def _as_groups(self, imu) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Checks the input and groups it into ``(window indices, (n, T, C) float32 tensor)`` of equal length.
