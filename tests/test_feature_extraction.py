@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from transformers import AutoFeatureExtractor
 
@@ -346,9 +346,11 @@ def test_cuda_input_gives_the_cpu_images_on_the_gpu():
 # ----------------------------------------------------------------------------------------------------------------------
 PROBLEMS = re.compile(
     r"NaN or inf|float32's range|channels|dtype .*real numbers|shape|empty|shorter than n_fft|sampling_rate|"
-    r"sampled at .* Hz|resampling needs at least 2 samples"
+    r"do_resample=False|resampling needs at least 2 samples"
 )
-SPECIAL_VALUES = [np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-45, 1e-310, 3.4e38, -3.4e38, 1e300]
+FINITE_EXTREMES = [0.0, -0.0, 1e-45, 1e-310, 3.4e38, -3.4e38]  # zeros, float32 and float64 denormals, float32's max
+NON_FINITE = [np.nan, np.inf, -np.inf, 1e39]  # the last is beyond float32's range
+FLAWS = ["rate", "batch", "length", "channels", "dtype", "values"]
 
 
 @st.composite
@@ -367,41 +369,64 @@ def valid_settings(draw) -> dict:
 
 
 @st.composite
-def imu_inputs(draw):
-    """Arrays, tensors or lists of windows of any shape and dtype, with values from silent to beyond float32."""
-    shape = (draw(st.integers(0, 3)), draw(st.integers(0, 120)), draw(st.sampled_from([0, 3, 4, 6, 9])))
-    dtype = draw(st.sampled_from(["float32", "float64", "float16", "int16", "uint8", "bool", "complex64"]))
+def imu_inputs(draw, feature_size: int, n_fft: int, flaws: set[str]):
+    """Arrays, tensors or lists of ``(T, C)`` windows with values from silent to float32's largest, well-formed
+    (``feature_size`` channels, at least ``n_fft`` samples, real, finite) except for the named ``flaws``."""
+    batch = draw(st.integers(0, 0) if "batch" in flaws else st.integers(1, 3))
+    length = draw(st.integers(0, n_fft - 1) if "length" in flaws else st.integers(n_fft, n_fft + 100))
+    channels = draw(st.sampled_from([0, 1, 4, 12]) if "channels" in flaws else st.just(feature_size))
+    if "dtype" in flaws:
+        dtype = draw(st.sampled_from(["bool", "complex64"]))
+    elif "values" in flaws:  # NaN, inf and values beyond float32 need a float64 or float32 array
+        dtype = draw(st.sampled_from(["float32", "float64"]))
+    else:
+        dtype = draw(st.sampled_from(["float32", "float32", "float64", "float16", "int16", "uint8"]))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    scale = draw(st.sampled_from([0.0, 1e-42, 1e-20, 1.0, 9.81, 1e20, 1e36, 1e39]))
-    values = rng.standard_normal(shape) * scale + draw(st.sampled_from([0.0, 9.81, -1e30]))
+    scale = draw(st.sampled_from([0.0, 1e-42, 1e-20, 1.0, 9.81, 1e20, 1e36]))
+    values = rng.standard_normal((batch, length, channels)) * scale + draw(st.sampled_from([0.0, 9.81, -1e30]))
     if values.size:
-        for _ in range(draw(st.integers(0, 2))):
-            values.flat[draw(st.integers(0, values.size - 1))] = draw(st.sampled_from(SPECIAL_VALUES))
+        for _ in range(draw(st.integers(0, 3))):
+            values.flat[draw(st.integers(0, values.size - 1))] = draw(st.sampled_from(FINITE_EXTREMES))
+        if "values" in flaws:
+            values.flat[draw(st.integers(0, values.size - 1))] = draw(st.sampled_from(NON_FINITE))
     with np.errstate(all="ignore"):
-        values = values.astype(dtype) if dtype[0] in "fcb" else np.nan_to_num(values).clip(-100, 100).astype(dtype)
+        if dtype in ("float16", "int16", "uint8"):  # in range: these samples are valid, only coarser
+            values = np.nan_to_num(values).clip(-100, 100)
+        values = values.astype(dtype)
     form = draw(st.sampled_from(["numpy", "tensor", "list", "ragged list"]))
     if form == "tensor":
         return torch.from_numpy(values) if dtype != "uint8" else torch.from_numpy(values).to(torch.int32)
     if form == "list":
         return list(values)
-    if form == "ragged list":
-        return [w[: len(w) - draw(st.integers(0, min(3, len(w))))] for w in values]
+    if form == "ragged list":  # lengths differ by up to 3 samples, staying at n_fft or more when they were
+        return [
+            w[: len(w) - draw(st.integers(0, min(3, len(w) - n_fft if len(w) >= n_fft else len(w))))] for w in values
+        ]
     return values
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     settings_=valid_settings(),
-    imu=imu_inputs(),
-    rate=st.one_of(st.sampled_from([None, "50", 0, -1.0, math.nan, math.inf, 0.05, 50_000]), st.floats(10.0, 400.0)),
+    flaws=st.tuples(st.integers(0, 2), st.permutations(FLAWS)).map(lambda drawn: set(drawn[1][: drawn[0]])),
+    data=st.data(),
 )
-def test_any_input_gives_a_finite_image_or_a_value_error_naming_the_problem(settings_, imu, rate):
+def test_any_input_gives_a_finite_image_or_a_value_error_naming_the_problem(settings_, flaws, data):
     extractor = ImuSpectrogramFeatureExtractor(**settings_)
+    imu = data.draw(imu_inputs(settings_["feature_size"], settings_["n_fft"], flaws), label="imu")
+    if "rate" in flaws:
+        rate = data.draw(st.sampled_from([None, "50", 0, -1.0, math.nan, math.inf, 0.05, 50_000]), label="rate")
+    else:  # another rate is resampled (or refused with do_resample=False)
+        same = st.just(extractor.sampling_rate)
+        rate = data.draw(st.one_of(same, same, st.floats(10.0, 400.0)), label="rate")
     try:
         images = extractor(imu, sampling_rate=rate)["pixel_values"]
     except ValueError as error:
         assert PROBLEMS.search(str(error)), f"unclear error: {error}"
+        event(f"ValueError: {PROBLEMS.search(str(error)).group(0)} ({', '.join(sorted(flaws)) or 'no flaw'})")
         return
+    event("image")
+    assert not flaws & {"rate", "batch", "channels", "dtype", "values"}, f"no error for {flaws}"
     groups = settings_["feature_size"] // 3
     assert images.shape == (len(imu), 3, groups * settings_["image_height"], settings_["image_width"])
     assert images.dtype == torch.float32 and torch.isfinite(images).all()
