@@ -154,26 +154,27 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
         one_sided[0] = 1.0
         if self.n_fft % 2 == 0:
             one_sided[-1] = 1.0
-        power = spectrum.real.square() + spectrum.imag.square()
-        psd = power * (one_sided / (self.sampling_rate * hann.square().sum()))
-        log_psd = torch.log10(psd + self.log_floor).reshape(batch, channels, num_frames * num_bins)
+        # (In-place from here on: a fresh buffer per step costs more than the arithmetic.)
+        psd = spectrum.real.square().addcmul_(spectrum.imag, spectrum.imag)  # |X|^2
+        psd *= one_sided / (self.sampling_rate * hann.square().sum())
+        log_psd = psd.add_(self.log_floor).log10_().reshape(batch, channels, num_frames * num_bins)
 
         # Min-max per window and axis (an axis without contrast becomes 0), then the mean/std of its colour.
-        low, high = log_psd.aminmax(dim=-1, keepdim=True)
-        span = high - low
-        pixels = (log_psd - low) * torch.where(span > 0, 1 / span, 0.0)
+        low = log_psd.amin(dim=-1, keepdim=True)
+        span = log_psd.amax(dim=-1, keepdim=True) - low
+        pixels = log_psd.sub_(low).mul_(torch.where(span > 0, 1 / span, 0.0))
         if self.do_normalize:
             mean = torch.tensor(self.image_mean, dtype=torch.float64, device=device).repeat(channels // 3)
             std = torch.tensor(self.image_std, dtype=torch.float64, device=device).repeat(channels // 3)
-            pixels = (pixels - mean[:, None]) / std[:, None]
+            pixels.sub_(mean[:, None]).div_(std[:, None])
 
         # x, y, z as R, G, B, one tile per sensor, frequency rows: (B, 3, G, K, F). Then the nearest resize, rows
         # flipped so that frequency bin 0 is at the bottom of each tile.
         tiles = pixels.float().view(batch, channels // 3, 3, num_frames, num_bins).permute(0, 2, 1, 4, 3).contiguous()
         rows = _nearest_exact(self.image_height, num_bins, device).flip(0)
         columns = _nearest_exact(self.image_width, num_frames, device)
-        images = tiles.index_select(3, rows)[..., columns]  # (B, 3, G, H, W)
-        return images.view(batch, 3, -1, self.image_width)
+        tile_rows = tiles.index_select(3, rows).view(-1, num_frames)  # (B*3*G*H, F)
+        return tile_rows.index_select(1, columns).view(batch, 3, -1, self.image_width)  # 2-D: torch's fast path
 
     def _as_groups(self, imu) -> list[tuple[torch.Tensor, torch.Tensor]]:
         """Checks the input and groups it into ``(window indices, (n, T, C) float32 tensor)`` of equal length.
