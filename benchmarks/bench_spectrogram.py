@@ -21,7 +21,7 @@ the script prints each throughput and the speed-ups. ``--json PATH`` writes the 
 Usage::
 
     python benchmarks/bench_spectrogram.py            # 10,000 windows, every baseline on all of them
-    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines on 200, encoder on 128
+    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines on 200, encoder on 64
     python benchmarks/bench_spectrogram.py --json bench.json --batch-size 64 --threads 2
 """
 
@@ -191,44 +191,51 @@ def _synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_extractor(extractor, windows, batch_size: int, rate: float, repeats: int, device) -> list[float]:
-    """Windows per second of each pass over ``windows`` (an array, or a tensor on ``device``), in batches."""
+def time_passes(run_pass, num_windows: int, repeats: int, device: torch.device) -> tuple[list[float], list[float]]:
+    """Windows per second of wall-clock time and of this process's CPU time (all its threads), for each pass."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        _synchronize(device)
+        start_wall, start_cpu = time.perf_counter(), time.process_time()
+        run_pass()
+        _synchronize(device)
+        wall.append(num_windows / (time.perf_counter() - start_wall))
+        cpu.append(num_windows / max(time.process_time() - start_cpu, 1e-9))
+    return wall, cpu
+
+
+def time_extractor(extractor, windows, batch_size: int, rate: float, repeats: int, device):
+    """Passes over ``windows`` (an array, or a tensor on ``device``) in batches, as a data collator calls it."""
     extractor(windows[:batch_size], sampling_rate=rate)  # warm-up
-    rates = []
-    for _ in range(repeats):
-        _synchronize(device)
-        start = time.perf_counter()
+
+    def run_pass():
         for i in range(0, len(windows), batch_size):
-            extractor(windows[i : i + batch_size], sampling_rate=rate)["pixel_values"]
-        _synchronize(device)
-        rates.append(len(windows) / (time.perf_counter() - start))
-    return rates
+            extractor(windows[i : i + batch_size], sampling_rate=rate)
+
+    return time_passes(run_pass, len(windows), repeats, device)
 
 
-def time_encoder(model, images: torch.Tensor, batch_size: int, repeats: int) -> list[float]:
-    """Windows per second of the encoder's forward pass over ``images`` ``(N, 3, H, W)``, in batches."""
+def time_encoder(model, images: torch.Tensor, batch_size: int, repeats: int):
+    """Passes of the encoder's forward over ``images`` ``(N, 3, H, W)`` in batches."""
+
+    def run_pass():
+        for i in range(0, len(images), batch_size):
+            model(pixel_values=images[i : i + batch_size])
+
     with torch.inference_mode():
-        model(pixel_values=images[:batch_size])  # warm-up
-        rates = []
-        for _ in range(repeats):
-            _synchronize(images.device)
-            start = time.perf_counter()
-            for i in range(0, len(images), batch_size):
-                model(pixel_values=images[i : i + batch_size])
-            _synchronize(images.device)
-            rates.append(len(images) / (time.perf_counter() - start))
-    return rates
+        model(pixel_values=images[:8])  # warm-up
+        return time_passes(run_pass, len(images), repeats, images.device)
 
 
-def time_baseline(image_fn, windows: np.ndarray, repeats: int) -> list[float]:
+def time_baseline(image_fn, windows: np.ndarray, repeats: int):
+    """Passes of a per-window pipeline over ``windows``."""
     image_fn(windows[0].astype(np.float64))  # warm-up (imports, caches)
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+
+    def run_pass():
         for window in windows:
             image_fn(window.astype(np.float64))
-        rates.append(len(windows) / (time.perf_counter() - start))
-    return rates
+
+    return time_passes(run_pass, len(windows), repeats, torch.device("cpu"))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -245,9 +252,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
     parser.add_argument("--device", default="cpu", help="where ours and the encoder run (cpu, cuda; default cpu)")
     parser.add_argument(
-        "--encoder-windows", type=int, default=None, help="windows timed for the encoder (default 512; 128 quick)"
+        "--encoder-windows", type=int, default=None, help="windows timed for the encoder (default 512; 64 quick)"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per method; the best counts (default 3)")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed passes per method; the best counts (default 3; 2 quick)"
+    )
     parser.add_argument("--channels", type=int, default=6, help="IMU channels per window, a multiple of 3")
     parser.add_argument("--samples", type=int, default=500, help="samples per window (default 500 = 10 s)")
     parser.add_argument("--rate", type=float, default=50.0, help="sampling rate in Hz (default 50)")
@@ -262,8 +271,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.baseline_windows is None:
         args.baseline_windows = 200 if args.quick else args.windows
     args.baseline_windows = min(args.baseline_windows, args.windows)
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 3
     if args.encoder_windows is None:
-        args.encoder_windows = 128 if args.quick else 512
+        args.encoder_windows = 64 if args.quick else 512
     args.encoder_windows = min(args.encoder_windows, args.windows)
     if args.check_windows is None:
         args.check_windows = 50 if args.quick else 200
@@ -319,26 +330,34 @@ def main(argv=None) -> int:
         f"{max_diff['matplotlib']:.2e}, max |ours - scipy| = {max_diff['scipy']:.2e}"
     )
 
-    load = {}
+    load, results = {}, {}  # name -> (windows timed, wall-clock rates, CPU-time rates)
     with OtherLoad() as load["ours"]:
-        ours = time_extractor(extractor, on_device, args.batch_size, args.rate, args.repeats, device)
-    results = {"ours": (args.windows, ours)}
+        results["ours"] = (
+            args.windows,
+            *time_extractor(extractor, on_device, args.batch_size, args.rate, args.repeats, device),
+        )
     for name, image_fn in baselines.items():
         with OtherLoad() as load[name]:
-            rates = time_baseline(image_fn, windows[: args.baseline_windows], args.repeats)
-        results[name] = (args.baseline_windows, rates)
+            results[name] = (
+                args.baseline_windows,
+                *time_baseline(image_fn, windows[: args.baseline_windows], args.repeats),
+            )
     images = extractor(on_device[: args.encoder_windows], sampling_rate=args.rate)["pixel_values"]
     with OtherLoad() as load["encoder"]:
-        results["encoder"] = (args.encoder_windows, time_encoder(encoder, images, args.batch_size, args.repeats))
+        results["encoder"] = (args.encoder_windows, *time_encoder(encoder, images, args.batch_size, args.repeats))
 
-    best = {name: max(rates) for name, (_, rates) in results.items()}
+    best = {name: max(wall) for name, (_, wall, _) in results.items()}
+    best_cpu = {name: max(cpu) for name, (_, _, cpu) in results.items()}
     speedup = {name: best["ours"] / best[name] for name in results if name != "ours"}
     print()
-    print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'ours is':>10}")
-    for name, (count, rates) in results.items():
+    print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'per CPU-s':>11}{'ours is':>10}")
+    for name, (count, wall, _) in results.items():
         ratio = "" if name == "ours" else f"{speedup[name]:.1f}x"
         note = " (extrapolated)" if count < args.windows else ""
-        print(f"{name:<12}{count:>15}{max(rates):>18,.0f}{statistics.median(rates):>10,.0f}{ratio:>10}{note}")
+        print(
+            f"{name:<12}{count:>15}{max(wall):>18,.0f}{statistics.median(wall):>10,.0f}{best_cpu[name]:>11,.0f}"
+            f"{ratio:>10}{note}"
+        )
     print()
     shares = {name: meter.fraction for name, meter in load.items() if meter.fraction is not None}
     if shares:
@@ -346,6 +365,7 @@ def main(argv=None) -> int:
         print(f"CPU share taken by other processes while timing: {listed}")
         if max(shares.values()) > 0.05:
             print("  (a busy machine: the throughputs above are lower bounds)")
+    print("per CPU-s: windows per second of this process's CPU time (all its threads), the cost on a core of its own")
     if min(args.baseline_windows, args.encoder_windows) < args.windows:
         print(
             f"baselines were timed on the first {args.baseline_windows} windows and the encoder on "
@@ -376,7 +396,9 @@ def main(argv=None) -> int:
             "repeats": args.repeats,
             "quick": args.quick,
             "ours_windows_per_s": best["ours"],
-            "ours_windows_per_s_median": statistics.median(ours),
+            "ours_windows_per_s_median": statistics.median(results["ours"][1]),
+            "ours_windows_per_cpu_s": best_cpu["ours"],
+            "encoder_windows_per_cpu_s": best_cpu["encoder"],
             "matplotlib_windows_per_s": best["matplotlib"],
             "scipy_windows_per_s": best["scipy"],
             "encoder_windows_per_s": best["encoder"],
