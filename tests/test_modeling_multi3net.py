@@ -378,6 +378,7 @@ def test_img2imu_imu_tower_makes_its_images_where_the_signal_is(monkeypatch):
         pooled = tower(imu_values, channel_ids).pooler_output
     torch.testing.assert_close(pooled, expected)
     if torch.cuda.is_available():
+        monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)  # float32 convolutions, as on the CPU
         on_gpu = tower.cuda()(imu_values.cuda(), channel_ids.cuda()).pooler_output
         assert on_gpu.is_cuda
         torch.testing.assert_close(on_gpu.cpu(), expected, atol=1e-4, rtol=1e-4)

@@ -196,8 +196,6 @@ class ImuSpectrogramFeatureExtractor(SequenceFeatureExtractor):
             whats = [f"Window {i}" for i in range(len(windows))]
         else:
             raise ValueError(f"IMU input must be an array, a tensor or a list of (T, C) windows, got {type(imu)}.")
-        if windows[0].shape[0] == 0:
-            raise ValueError("The IMU batch is empty: pass at least one window.")
         for w, what in zip(windows, whats):
             if w.shape[-1] != self.feature_size:
                 raise ValueError(
