@@ -266,7 +266,7 @@ def check_imu_tensor(
     what: str = "The IMU input",
 ) -> torch.Tensor:
     """:func:`check_imu_array` for a tensor that stays where it is: the same checks and errors, and a float32 tensor
-    on the input's device (detached; the input itself when it already is one).
+    on the input's device (detached; sharing the input's memory when it already is float32).
 
     Only the finiteness check reads the values (one device synchronisation); a tensor that fails any check goes to
     :func:`check_imu_array`, which names the problem (and the position of a bad value).
