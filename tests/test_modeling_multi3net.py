@@ -392,6 +392,28 @@ def test_img2imu_imu_tower_trains_saves_and_classifies(tokenizer, tmp_path):
         model(imu_values=torch.randn(2, 60, 4), imu_channel_names=["a", "b", "c", "d"])
 
 
+def test_img2imu_imu_tower_makes_its_images_where_the_signal_is(monkeypatch):
+    """No host round trip in forward: the spectrogram images are computed with torch ops on the input's device."""
+    tower = create_model("multi3net-tiny", imu_config={"encoder_type": "img2imu"}).imu_model.eval()
+    imu_values = torch.randn(3, 60, 6, generator=torch.Generator().manual_seed(0))
+    channel_ids = torch.zeros(3, 6, 3, dtype=torch.long)
+    expected = tower.img2imu(tower.spectrogram.spectrogram_images(imu_values.numpy())).pooler_output  # via NumPy
+
+    def no_host_copy(self, *args, **kwargs):
+        raise AssertionError("the Img2Imu tower copied a tensor to the host")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.Tensor, "cpu", no_host_copy)
+        patch.setattr(torch.Tensor, "numpy", no_host_copy)
+        pooled = tower(imu_values, channel_ids).pooler_output
+    torch.testing.assert_close(pooled, expected)
+    if torch.cuda.is_available():
+        monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)  # float32 convolutions, as on the CPU
+        on_gpu = tower.cuda()(imu_values.cuda(), channel_ids.cuda()).pooler_output
+        assert on_gpu.is_cuda
+        torch.testing.assert_close(on_gpu.cpu(), expected, atol=1e-4, rtol=1e-4)
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Text tower: MiniLM, precomputed embeddings, cache
 # ------------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from imu_foundation.sensors import (
     channel_ids,
     channel_names,
     check_imu_array,
+    check_imu_tensor,
     check_sampling_rate,
     convert_units,
     parse_channel_name,
@@ -82,6 +83,31 @@ def test_array_checks_name_the_problem():
     bad[1, 4, 2] = np.inf
     with pytest.raises(ValueError, match="NaN or inf at window 1, sample 4, channel 2"):
         check_imu_array(bad)
+
+
+def test_tensor_checks_keep_the_tensor_and_give_the_array_errors():
+    readings = torch.arange(12, dtype=torch.int16).reshape(4, 3)
+    checked = check_imu_tensor(readings, 3)
+    assert checked.dtype == torch.float32 and checked.device == readings.device
+    np.testing.assert_array_equal(checked.numpy(), check_imu_array(readings, 3))
+    bad = torch.ones(2, 5, 3, dtype=torch.float64)
+    for problem, match in [
+        (lambda x: x.__setitem__((1, 4, 2), np.inf), "NaN or inf at window 1, sample 4, channel 2"),
+        (lambda x: x.__setitem__((0, 3, 1), 1e39), "beyond float32's range .* at window 0, sample 3, channel 1"),
+    ]:
+        values = bad.clone()
+        problem(values)
+        with pytest.raises(ValueError, match=match):
+            check_imu_tensor(values)
+    for values, kwargs, match in [
+        (torch.ones(4, 3, dtype=torch.bool), {}, "dtype torch.bool"),
+        (torch.ones(4, 3, dtype=torch.complex64), {}, "dtype torch.complex64"),
+        (torch.ones(4), {}, r"shape \(T, C\) or \(B, T, C\)"),
+        (torch.ones(0, 3), {}, "empty"),
+        (torch.ones(4, 3), {"num_channels": 6}, "3 channels"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            check_imu_tensor(values, **kwargs)
 
 
 def test_resampling_is_band_limited_and_keeps_constants():

@@ -115,8 +115,9 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
 
     from .data.collators import Multi3NetPretrainingCollator
     from .model_cards import pretrained_model_card
-    from .runs import check_launch, finish_run, inspect_run_folder, start_run
+    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, start_run
 
+    training_args = join_processes(training_args)
     check_launch(training_args.world_size)
     folder = inspect_run_folder(training_args.output_dir, args.resume, args.overwrite)
     corpus = load_corpus(args.corpus)
@@ -132,10 +133,9 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
     splits = [args.train_split] + ([args.eval_split] if eval_dataset is not None else [])
     cache = caption_embeddings(model, processor.tokenizer, corpus, splits)
     pose_fps = model.config.pose_config.fps if corpus[args.train_split][0]["pose"].shape[0] else None
-    collator = Multi3NetPretrainingCollator(
-        processor.feature_extractor, cache, variety=args.variety(), pose_fps=pose_fps
-    )
-    eval_collator = Multi3NetPretrainingCollator(processor.feature_extractor, cache, variety=None, pose_fps=pose_fps)
+    extractor, seed = processor.feature_extractor, training_args.seed
+    collator = Multi3NetPretrainingCollator(extractor, cache, variety=args.variety(), pose_fps=pose_fps, seed=seed)
+    eval_collator = Multi3NetPretrainingCollator(extractor, cache, variety=None, pose_fps=pose_fps, seed=seed)
     start_run(folder, {"task": "pretraining", "arguments": asdict(args)}, training_args.should_save)
 
     if args.select_on_basic_motions:

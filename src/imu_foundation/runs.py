@@ -5,10 +5,15 @@ when it starts (``"status": "running"``) and marks it ``"complete"`` at the end,
 recognisable as incomplete. Starting again in that folder needs ``--resume`` (continue from its last checkpoint) or
 ``--overwrite`` (start over); a folder the package did not write is never touched.
 
-``check_launch`` makes a mis-launched multi-process run fail before it trains: ``accelerate launch --cpu
---num_processes N`` (and an accelerate config with ``distributed_type: MULTI_CPU``) starts one process, whatever N
-says. Several processes on CPUs are started by ``accelerate launch --multi_gpu --num_processes N`` (which needs no
-GPU: DDP over gloo) or ``torchrun --nproc_per_node N``.
+Several processes are started by ``accelerate launch --multi_gpu --num_processes N`` (on CPUs too: DDP over gloo) or
+``torchrun --nproc_per_node N``. Two things stand in the way on CPUs, and :func:`join_processes` and
+:func:`check_launch` deal with them before a run trains:
+
+* transformers' ``TrainingArguments`` joins the process group only on GPUs or with ``use_cpu=True``: on a CPU-only
+  machine each process otherwise trains alone and all of them write the same output folder;
+  :func:`join_processes` sets ``use_cpu`` when the launcher started several processes and there is no GPU;
+* ``accelerate launch --cpu --num_processes N`` (and an accelerate config with ``distributed_type: MULTI_CPU``)
+  starts a single process, whatever N says: :func:`check_launch` fails loudly instead of training alone.
 """
 
 from __future__ import annotations
@@ -117,7 +122,8 @@ def requested_processes() -> int | None:
         except (OSError, ValueError, IndexError):
             return None
         words = [w for w in argv if w]
-        if any(w.endswith("accelerate") for w in words[:2]) and "launch" in words:
+        console = any(w.endswith("accelerate") for w in words[:2]) and "launch" in words
+        if console or "accelerate.commands.launch" in words:  # `accelerate launch` or `python -m accelerate...`
             return _num_processes(words)
     return None
 
@@ -143,6 +149,18 @@ def _num_processes(words: list[str]) -> int | None:
             if key.strip() == "num_processes" and value.strip().isdigit():
                 return int(value.strip())
     return None
+
+
+def join_processes(training_args):
+    """``training_args``, or a copy with ``use_cpu=True`` when the launcher started several processes on a machine
+    without GPU, so that they join one process group (``TrainingArguments`` fixes its devices when built)."""
+    import dataclasses
+
+    import torch
+
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available() and not training_args.use_cpu:
+        return dataclasses.replace(training_args, use_cpu=True)
+    return training_args
 
 
 def check_launch(world_size: int) -> None:
@@ -172,6 +190,7 @@ __all__ = [
     "check_launch",
     "finish_run",
     "inspect_run_folder",
+    "join_processes",
     "requested_processes",
     "start_run",
 ]

@@ -258,6 +258,33 @@ def check_imu_array(
     return as_float32
 
 
+def check_imu_tensor(
+    values: torch.Tensor,
+    num_channels: int | None = None,
+    *,
+    ndims: tuple[int, ...] = (2, 3),
+    what: str = "The IMU input",
+) -> torch.Tensor:
+    """:func:`check_imu_array` for a tensor that stays where it is: the same checks and errors, and a float32 tensor
+    on the input's device (detached; sharing the input's memory when it already is float32).
+
+    Only the finiteness check reads the values (one device synchronisation); a tensor that fails any check goes to
+    :func:`check_imu_array`, which names the problem (and the position of a bad value).
+    """
+    valid = (
+        not (values.dtype.is_complex or values.dtype == torch.bool)
+        and values.ndim in ndims
+        and values.numel() > 0
+        and (num_channels is None or values.shape[-1] == num_channels)
+    )
+    if valid:
+        as_float32 = values.detach().to(torch.float32)  # beyond float32's range becomes inf: refused below
+        if bool(torch.isfinite(as_float32).all()):
+            return as_float32
+    check_imu_array(values, num_channels, ndims=ndims, what=what)
+    raise AssertionError(f"check_imu_array accepted a tensor that check_imu_tensor refused: {what}")
+
+
 def check_plausible_units(
     values: np.ndarray, names: Sequence[str], acc_units: str, gyro_units: str, gravity: str
 ) -> None:
@@ -470,6 +497,7 @@ __all__ = [
     "channel_name",
     "channel_names",
     "check_imu_array",
+    "check_imu_tensor",
     "check_plausible_units",
     "check_sampling_rate",
     "check_units",

@@ -3,8 +3,8 @@
 A synthetic corpus stores every sensor site of a motion, ideal and at one rate. Real recordings come from one watch
 or two, worn a little tilted or upside down, with gravity removed by a phone's fusion (imperfectly), with noise and
 bias, sampled at 10-100 Hz, in windows of any length. :class:`SensorVariety` draws these per example, batched, from
-torch's global generator (seeded by the trainer, and restored when a run resumes), and returns the channel names
-and gravity mode of what it made, so the model is told what it sees through the channel ids.
+the ``torch.Generator`` it is given, and returns the channel names and gravity mode of what it made, so the model is
+told what it sees through the channel ids.
 
 Order of the steps, each in physical units (m/s^2, rad/s) on ``(B, T, S, 3)`` accelerometer and gyroscope arrays:
 
@@ -93,23 +93,30 @@ class SensorVariety:
             raise ValueError(f"window_s must be a range of positive seconds, got {self.window_s}.")
 
     def __call__(
-        self, acc: torch.Tensor, gyro: torch.Tensor, sites: list[str], sampling_rate_hz: float, gravity: str = "include"
+        self,
+        acc: torch.Tensor,
+        gyro: torch.Tensor,
+        sites: list[str],
+        sampling_rate_hz: float,
+        gravity: str = "include",
+        generator: torch.Generator | None = None,
     ) -> AugmentedBatch:
         """Varies ``(B, T, S, 3)`` readings of ``sites`` (m/s^2, gravity as given; rad/s) at ``sampling_rate_hz``."""
         batch, samples, num_sites, _ = acc.shape
         if num_sites != len(sites):
             raise ValueError(f"acc has {num_sites} sites but {len(sites)} site names were given.")
-        acc, gyro, names = self.choose_sites(acc.float(), gyro.float(), sites)
-        acc, gyro = self.mount(acc, gyro)
+        g = generator
+        acc, gyro, names = self.choose_sites(acc.float(), gyro.float(), sites, g)
+        acc, gyro = self.mount(acc, gyro, g)
         removed = torch.zeros(batch, dtype=torch.bool)
         if gravity == "include":
-            removed = torch.rand(batch) < self.gravity_removed_probability
-            acc = torch.where(removed[:, None, None, None], self.remove_gravity(acc, sampling_rate_hz), acc)
+            removed = torch.rand(batch, generator=g) < self.gravity_removed_probability
+            acc = torch.where(removed[:, None, None, None], self.remove_gravity(acc, sampling_rate_hz, g), acc)
         if self.sensor_errors:
-            acc, gyro = self.add_sensor_errors(acc, gyro)
-        acc, gyro = self.limit_bandwidth(acc, gyro, sampling_rate_hz)
-        acc, gyro, start = self.crop(acc, gyro, sampling_rate_hz)
-        acc_only = bool(torch.rand(()) < self.acc_only_probability)
+            acc, gyro = self.add_sensor_errors(acc, gyro, g)
+        acc, gyro = self.limit_bandwidth(acc, gyro, sampling_rate_hz, g)
+        acc, gyro, start = self.crop(acc, gyro, sampling_rate_hz, g)
+        acc_only = bool(torch.rand((), generator=g) < self.acc_only_probability)
         sensors = ("acc",) if acc_only else ("acc", "gyro")
         return AugmentedBatch(
             acc=acc,
@@ -122,16 +129,16 @@ class SensorVariety:
 
     # -- the steps ------------------------------------------------------------------------------------------------
     def choose_sites(
-        self, acc: torch.Tensor, gyro: torch.Tensor, sites: list[str]
+        self, acc: torch.Tensor, gyro: torch.Tensor, sites: list[str], generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, list[list[str]]]:
         """``k`` random sites per example (one ``k`` per batch), some renamed without their side."""
         batch = acc.shape[0]
         weights = torch.tensor(self.sites_per_example[: len(sites)], dtype=torch.float64)
-        k = int(torch.multinomial(weights, 1)) + 1
-        chosen = torch.rand(batch, len(sites)).argsort(dim=1)[:, :k]  # (B, k) distinct sites
+        k = int(torch.multinomial(weights, 1, generator=generator)) + 1
+        chosen = torch.rand(batch, len(sites), generator=generator).argsort(dim=1)[:, :k]  # (B, k) distinct sites
         index = chosen[:, None, :, None].expand(-1, acc.shape[1], -1, 3)
         acc, gyro = acc.gather(2, index), gyro.gather(2, index)
-        unknown_side = torch.rand(batch, k) < self.side_unknown_probability
+        unknown_side = torch.rand(batch, k, generator=generator) < self.side_unknown_probability
         names = [
             [side_agnostic_site(sites[s]) if drop else sites[s] for s, drop in zip(row.tolist(), drops.tolist())]
             for row, drops in zip(chosen, unknown_side)
@@ -142,55 +149,61 @@ class SensorVariety:
                 example[:] = [sites[s] for s in row.tolist()]
         return acc, gyro, names
 
-    def mount(self, acc: torch.Tensor, gyro: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def mount(
+        self, acc: torch.Tensor, gyro: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Turns each (example, site) sensor frame: ``v_sensor' = R^T v_sensor`` with ``R = R_flip R_tilt``."""
         batch, _, k, _ = acc.shape
-        axis = torch.nn.functional.normalize(torch.randn(batch, k, 3), dim=-1)
+        axis = torch.nn.functional.normalize(torch.randn(batch, k, 3, generator=generator), dim=-1)
         limit = 2 * self.tilt_std_deg
-        angle = (torch.randn(batch, k, 1) * self.tilt_std_deg).clamp(-limit, limit)
+        angle = (torch.randn(batch, k, 1, generator=generator) * self.tilt_std_deg).clamp(-limit, limit)
         R = axis_angle_to_matrix(axis * angle * math.pi / 180)
-        flip = torch.rand(batch, k) < self.flip_probability
-        flip_axis = torch.nn.functional.one_hot(torch.randint(0, 3, (batch, k)), 3).float()
+        flip = torch.rand(batch, k, generator=generator) < self.flip_probability
+        flip_axis = torch.nn.functional.one_hot(torch.randint(0, 3, (batch, k), generator=generator), 3).float()
         R_flip = axis_angle_to_matrix(flip_axis * math.pi * flip[..., None])
         R = (R_flip @ R).to(acc.dtype)  # (B, k, 3, 3)
         turn = lambda v: torch.einsum("bkji,btkj->btki", R, v)  # noqa: E731 - R^T v per (example, site)
         return turn(acc), turn(gyro)
 
-    def remove_gravity(self, acc: torch.Tensor, sampling_rate_hz: float) -> torch.Tensor:
+    def remove_gravity(
+        self, acc: torch.Tensor, sampling_rate_hz: float, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """``acc`` minus its low-passed self (a gravity estimate), with a cutoff drawn per example."""
-        cutoff = torch.empty(acc.shape[0]).uniform_(*self.gravity_cutoff_hz)
+        cutoff = torch.empty(acc.shape[0]).uniform_(*self.gravity_cutoff_hz, generator=generator)
         return acc - lowpass(acc, sampling_rate_hz, cutoff, order=2)
 
-    def add_sensor_errors(self, acc: torch.Tensor, gyro: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Consumer MEMS errors, drawn per (example, site) from torch's global generator."""
+    def add_sensor_errors(
+        self, acc: torch.Tensor, gyro: torch.Tensor, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Consumer MEMS errors, drawn per (example, site)."""
         batch, samples, k, _ = acc.shape
         model = ImuErrorModel.consumer_mems()
-        generator = torch.Generator().manual_seed(int(torch.randint(0, 2**62, ())))
+        generator = generator or torch.Generator().manual_seed(int(torch.randint(0, 2**62, ())))
         as_sensors = lambda v: v.permute(1, 0, 2, 3).reshape(samples, batch * k, 3)  # noqa: E731
         back = lambda v: v.reshape(samples, batch, k, 3).permute(1, 0, 2, 3)  # noqa: E731
         acc = back(model.accelerometer.apply(as_sensors(acc), generator))
         return acc, back(model.gyroscope.apply(as_sensors(gyro), generator))
 
     def limit_bandwidth(
-        self, acc: torch.Tensor, gyro: torch.Tensor, sampling_rate_hz: float
+        self, acc: torch.Tensor, gyro: torch.Tensor, sampling_rate_hz: float, generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Keeps what one slower device rate of the batch can record: a low-pass at 0.45 x that rate, the band the
         package's resampler keeps (unchanged when the model's own rate is drawn)."""
         slower = [rate for rate in self.device_rates_hz if rate < sampling_rate_hz]
-        choice = int(torch.randint(0, len(slower) + 1, ()))
+        choice = int(torch.randint(0, len(slower) + 1, (), generator=generator))
         if choice == len(slower):
             return acc, gyro
         cutoff = torch.full((acc.shape[0],), 0.45 * slower[choice])
         return lowpass(acc, sampling_rate_hz, cutoff, order=8), lowpass(gyro, sampling_rate_hz, cutoff, order=8)
 
     def crop(
-        self, acc: torch.Tensor, gyro: torch.Tensor, sampling_rate_hz: float
+        self, acc: torch.Tensor, gyro: torch.Tensor, sampling_rate_hz: float, generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """One window length per batch (within ``window_s`` and the input), a random start per example."""
         batch, samples = acc.shape[:2]
         low, high = (min(samples, max(1, round(s * sampling_rate_hz))) for s in self.window_s)
-        length = int(torch.randint(low, high + 1, ()))
-        start = (torch.rand(batch) * (samples - length + 1)).long()
+        length = int(torch.randint(low, high + 1, (), generator=generator))
+        start = (torch.rand(batch, generator=generator) * (samples - length + 1)).long()
         index = (start[:, None] + torch.arange(length))[:, :, None, None].expand(-1, -1, *acc.shape[2:])
         return acc.gather(1, index), gyro.gather(1, index), start
 

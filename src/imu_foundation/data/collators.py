@@ -7,6 +7,7 @@ turns a list of rows into the model's inputs the way the processor turns a real 
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections.abc import Sequence
 from typing import Any
@@ -30,8 +31,14 @@ class Multi3NetPretrainingCollator:
         variety: sensor variety for training; ``None`` keeps every window whole, with the sites ``eval_sites``.
         eval_sites: the sites of an evaluation batch (default: all of the corpus's).
         pose_fps: the pose tower's frame rate; the corpus's pose must have it (``None``: no pose).
+        seed: with the windows of a batch, seeds the batch's random draws.
     Captions: one of a window's captions is drawn per example. Windows of the same ``activity`` share a
     ``text_group_ids`` value, so the contrastive loss does not push them apart as negatives.
+
+    Random draws (variety, captions) come from a generator seeded by ``seed`` and the identities of the batch's
+    windows: the same batch is always varied alike, whatever ran before it (a resumed run sees what an
+    uninterrupted one saw, however far ahead the data loader prefetched), and a window is varied differently
+    in every batch it lands in.
     """
 
     def __init__(
@@ -42,6 +49,7 @@ class Multi3NetPretrainingCollator:
         variety: SensorVariety | None = None,
         eval_sites: Sequence[str] | None = None,
         pose_fps: float | None = None,
+        seed: int = 0,
     ):
         if sentence_embeddings is None and tokenizer is None:
             raise ValueError("pass sentence_embeddings (a SentenceEmbeddingCache) or a tokenizer for the captions.")
@@ -51,8 +59,16 @@ class Multi3NetPretrainingCollator:
         self.variety = variety
         self.eval_sites = None if eval_sites is None else list(eval_sites)
         self.pose_fps = pose_fps
+        self.seed = seed
+
+    def generator(self, rows: list[dict[str, Any]]) -> torch.Generator:
+        """The batch's generator: seeded by ``seed`` and the (sequence, window) identities of its rows."""
+        identity = "|".join(f"{row['sequence_id']}:{int(row['window_index'])}" for row in rows)
+        digest = hashlib.blake2b(f"{self.seed}|{identity}".encode(), digest_size=8).digest()
+        return torch.Generator().manual_seed(int.from_bytes(digest, "little") & (2**63 - 1))
 
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        generator = self.generator(rows)
         layout = DeviceLayout.from_dict(rows[0])
         sites = list(rows[0]["sensor_sites"])
         if list(layout.channel_names) != channel_names(sites):
@@ -65,7 +81,7 @@ class Multi3NetPretrainingCollator:
         per_site = imu.unflatten(2, (len(sites), 2, 3))  # (B, T, S, acc/gyro, xyz)
         acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
         if self.variety is not None:
-            batch = self.variety(acc, gyro, sites, rate, layout.gravity)
+            batch = self.variety(acc, gyro, sites, rate, layout.gravity, generator)
             values, names, gravity, start = batch.channels(), batch.channel_names, batch.gravity, batch.start
         else:
             keep = [sites.index(site) for site in (self.eval_sites or sites)]
@@ -76,7 +92,7 @@ class Multi3NetPretrainingCollator:
             "return_loss": True,
             "imu_values": self._normalise(values, names),
             "imu_channel_ids": torch.tensor([channel_ids(n, g) for n, g in zip(names, gravity)], dtype=torch.long),
-            **self._text(rows),
+            **self._text(rows, generator),
         }
         if self.pose_fps:
             inputs["pose_values"] = self._pose(rows, start / rate, values.shape[1] / rate)
@@ -95,13 +111,13 @@ class Multi3NetPretrainingCollator:
         mean, std = torch.stack(means)[:, None].float(), torch.stack(stds)[:, None].float()
         return (values - mean) / std
 
-    def _text(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    def _text(self, rows: list[dict[str, Any]], generator: torch.Generator) -> dict[str, torch.Tensor]:
         captions = []
         for row in rows:
             options = list(row["captions"])
             if not options:
                 raise ValueError(f"window {row['sequence_id']}/{row['window_index']} has no caption to train on.")
-            captions.append(options[int(torch.randint(len(options), ()))])
+            captions.append(options[int(torch.randint(len(options), (), generator=generator))])
         groups = [zlib.crc32((row["activity"] or caption).encode()) for row, caption in zip(rows, captions)]
         text = {"text_group_ids": torch.tensor(groups, dtype=torch.long)}
         if self.sentence_embeddings is not None:

@@ -48,20 +48,18 @@ def class_text_embeddings(
 
 @torch.no_grad()
 def window_embeddings(model, processor, windows: np.ndarray, layout, batch_size: int = 64) -> torch.Tensor:
-    """``(N, D)`` normalised IMU embeddings of ``(N, T, C)`` windows recorded with ``layout`` (each window whole:
-    resampled to the model's rate, repeated to one model window if shorter)."""
+    """``(N, D)`` normalised IMU embeddings of ``(N, T, C)`` windows recorded with ``layout``, each window whole
+    (resampled to the model's rate, no re-windowing)."""
     extractor = processor.feature_extractor if hasattr(processor, "feature_extractor") else processor
     chunks = []
     for start in range(0, len(windows), batch_size):
-        batch = list(windows[start : start + batch_size])
-        inputs = extractor(batch, layout=layout, pad_short=True, return_recording_index=True)
-        embeds = model.get_imu_features(
-            imu_values=inputs["imu_values"].to(model.device), imu_channel_ids=inputs["imu_channel_ids"].to(model.device)
-        ).pooler_output
-        # A recording longer than one model window gives several: their mean embedding stands for the recording.
-        index = inputs["recording_index"].to(model.device)
-        summed = torch.zeros(len(batch), embeds.shape[1], device=model.device).index_add_(0, index, embeds)
-        chunks.append(torch.nn.functional.normalize(summed, dim=-1))
+        inputs = extractor(list(windows[start : start + batch_size]), layout=layout, whole=True)
+        chunks.append(
+            model.get_imu_features(
+                imu_values=inputs["imu_values"].to(model.device),
+                imu_channel_ids=inputs["imu_channel_ids"].to(model.device),
+            ).pooler_output
+        )
     return torch.cat(chunks)
 
 

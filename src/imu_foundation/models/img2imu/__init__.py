@@ -10,7 +10,7 @@ sys.modules[f"{__name__}.sensors"] = _sensors
 
 from .augmentation_img2imu import Hue, Jitter, PermuteX, SensorAwareAugmentation, TranslateX  # noqa: E402
 from .configuration_img2imu import Img2ImuConfig  # noqa: E402
-from .feature_extraction_img2imu import ImuSpectrogramFeatureExtractor, resample_fft  # noqa: E402
+from .feature_extraction_img2imu import ImuSpectrogramFeatureExtractor  # noqa: E402
 from .modeling_img2imu import (  # noqa: E402
     Img2ImuContrastiveOutput,
     Img2ImuForContrastivePretraining,
@@ -32,5 +32,4 @@ __all__ = [
     "PermuteX",
     "SensorAwareAugmentation",
     "TranslateX",
-    "resample_fft",
 ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import torch
 import torch.distributed as dist
-import torch.distributed.nn.functional as dist_nn
 import torch.nn.functional as F
 from torch import nn
 
@@ -60,16 +59,32 @@ def same_caption_mask(
     return None if keys is None else keys[:, None] == keys[None, :]
 
 
-def gather_across_processes(x: torch.Tensor) -> torch.Tensor:
-    """``(B, ...)`` from every process, concatenated in rank order; gradients flow back to each process's part.
+class _GatherWithGradient(torch.autograd.Function):
+    """All-gather whose backward gives each process the *sum* of every process's gradient for its part."""
 
-    With one process (or no ``torch.distributed``) it is ``x``. Contrastive losses over the gathered batch see the
-    global batch's negatives; since every process computes the same loss, DDP's gradient average equals the
-    gradient of that loss on one process holding the whole batch.
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, x.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)  # every process computed the same loss over the gathered batch
+        return grad.chunk(dist.get_world_size())[dist.get_rank()]
+
+
+def gather_across_processes(x: torch.Tensor) -> torch.Tensor:
+    """``(B, ...)`` from every process, concatenated in rank order (equal ``B`` on every process).
+
+    With one process (or no ``torch.distributed``) it is ``x``. Every process computes the same contrastive loss over
+    the gathered batch; the backward sums their gradients for each process's part, so after DDP averages the
+    parameters' gradients they equal those of one process holding the whole batch.
     """
     if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
         return x
-    return torch.cat(dist_nn.all_gather(x.contiguous()), dim=0)
+    return _GatherWithGradient.apply(x)
 
 
 def contrastive_loss(logits: torch.Tensor, same: torch.Tensor | None = None) -> torch.Tensor:

@@ -325,7 +325,8 @@ class Multi3NetImuImg2Imu(nn.Module):
     """The Img2Imu spectrogram-vision encoder as an IMU tower (an ImageNet-initialisable, sensor-aware encoder).
 
     Each ``(B, T, C)`` window becomes Img2Imu's spectrogram image (channels in x, y, z triples, one RGB tile per
-    sensor; computed without gradients) and the vision backbone's pooled feature is ``pooler_output (B, D)``.
+    sensor; computed on the input's device, without gradients) and the vision backbone's pooled feature is
+    ``pooler_output (B, D)``.
     ``last_hidden_state`` is the backbone's feature map ``(B, D, h, w)``. Masked patches are zeroed in the signal.
     """
 
@@ -354,7 +355,8 @@ class Multi3NetImuImg2Imu(nn.Module):
         if patch_mask is not None:
             keep = ~patch_mask.repeat_interleave(self.config.patch_length, dim=2)[..., : imu_values.shape[1]]
             imu_values = imu_values * keep.transpose(1, 2).to(imu_values.dtype)
-        images = self.spectrogram.spectrogram_images(imu_values).to(imu_values.device)
+        with torch.no_grad():  # the image is the encoder's input, as from the feature extractor: nothing to learn
+            images = self.spectrogram.spectrogram_images(imu_values)
         out = self.img2imu(images)
         return BaseModelOutputWithPooling(last_hidden_state=out.last_hidden_state, pooler_output=out.pooler_output)
 
