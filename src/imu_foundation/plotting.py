@@ -216,17 +216,23 @@ def save_imu_plot(
     return _save(figure, path)
 
 
-def save_training_curves(log_history: Sequence[dict], path: str | Path, title: str = "Training") -> Path:
-    """Saves a PNG of the losses a ``Trainer`` logged (its ``state.log_history``) against the step: the total
-    training loss, each ``*_loss`` term, and every evaluation loss."""
+def loss_series(log_history: Sequence[dict]) -> dict[str, tuple[list[int], list[float]]]:
+    """``{name: (steps, values)}`` of the losses a ``Trainer`` logged: ``loss``, each ``*_loss`` term and every
+    evaluation loss (not the ``train_*`` summaries)."""
     series: dict[str, tuple[list[int], list[float]]] = {}
     for entry in log_history:
         for name, value in entry.items():
-            is_loss = name == "loss" or (name.endswith("_loss") and not name.startswith("train_"))  # not summaries
+            is_loss = name == "loss" or (name.endswith("_loss") and not name.startswith("train_"))
             if is_loss and isinstance(value, (int, float)) and "step" in entry:
                 steps, values = series.setdefault(name, ([], []))
                 steps.append(entry["step"])
                 values.append(float(value))
+    return series
+
+
+def save_training_curves(log_history: Sequence[dict], path: str | Path, title: str = "Training") -> Path:
+    """Saves a PNG of :func:`loss_series` of a ``Trainer``'s ``state.log_history`` against the step."""
+    series = loss_series(log_history)
     if not series:
         raise ValueError("the log history holds no loss to plot.")
     figure = _figure(7.5, 4.5)
@@ -388,4 +394,5 @@ __all__ = [
     "save_similarity_heatmap",
     "save_spectrogram_preview",
     "save_training_curves",
+    "loss_series",
 ]

@@ -132,6 +132,18 @@ def macro_f1(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> floa
     return macro_f1_score(truth, predicted)
 
 
+def classification_scores(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> dict:
+    """Accuracy, macro-F1 (over the classes present in ``truth``) and the ``(K, K)`` confusion matrix (rows: true)."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(confusion, (truth, predicted), 1)
+    return {
+        "accuracy": float((truth == predicted).mean()),
+        "macro_f1": macro_f1(truth, predicted, num_classes),
+        "confusion_matrix": confusion.tolist(),
+    }
+
+
 PROBES = {"logistic regression": logistic_regression_predict, "nearest class mean": nearest_class_mean_predict}
 
 
@@ -169,6 +181,7 @@ __all__ = [
     "PROBES",
     "FewShotProtocol",
     "balanced_subsample",
+    "classification_scores",
     "draw_shots",
     "few_shot_scores",
     "logistic_regression_predict",
