@@ -96,12 +96,16 @@ def test_corpus_errors_are_clear(classifier, corpus_folder, tmp_path):
         classify_corpus(classifier, broken)
 
 
-def test_the_default_model_is_the_shipped_checkpoint(model_folder, tmp_path, monkeypatch):
+def nothing_shipped():
+    raise FileNotFoundError("No shipped checkpoint 'multi3net' (available: none).")
+
+
+def test_the_default_model_is_the_shipped_checkpoint(model_folder, monkeypatch):
     import imu_foundation
 
-    monkeypatch.setattr(imu_foundation, "pretrained_path", lambda: model_folder, raising=False)
+    monkeypatch.setattr(imu_foundation, "pretrained_path", lambda: model_folder)
     assert default_model() == str(model_folder)
-    monkeypatch.setattr(imu_foundation, "pretrained_path", lambda: tmp_path / "not-there", raising=False)
+    monkeypatch.setattr(imu_foundation, "pretrained_path", nothing_shipped)
     with pytest.raises(ValueError, match="No pre-trained Multi\\^3Net checkpoint ships"):
         default_model()
 
@@ -154,7 +158,7 @@ def test_cli_zero_shot_on_a_corpus_and_its_errors(model_folder, corpus_folder, t
     assert "declares its device layout in its columns; drop sampling_rate" in capsys.readouterr().err
     import imu_foundation
 
-    monkeypatch.setattr(imu_foundation, "pretrained_path", lambda: tmp_path / "not-there", raising=False)
+    monkeypatch.setattr(imu_foundation, "pretrained_path", nothing_shipped)
     assert cli.main(["zero-shot", *base[1:2], "--labels", "a", "--sampling-rate", "50", *base[4:], "--overwrite"]) == 2
     assert "No pre-trained Multi^3Net checkpoint ships" in capsys.readouterr().err
 

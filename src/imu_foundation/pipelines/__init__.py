@@ -33,19 +33,15 @@ def default_model() -> str:
     Raises:
         ValueError: no checkpoint ships with this installation.
     """
-    import imu_foundation
+    from .. import pretrained_path
 
-    locate = getattr(imu_foundation, "pretrained_path", None)  # the shipped checkpoint's locator, where it exists
     try:
-        folder = locate() if locate is not None else None
-    except FileNotFoundError:
-        folder = None
-    if folder is None or not (Path(folder) / "config.json").is_file():
+        return str(pretrained_path())
+    except FileNotFoundError as error:
         raise ValueError(
-            "No pre-trained Multi^3Net checkpoint ships with this installation: pass model= (a folder written by "
-            "save_pretrained, or a Hub id)."
-        )
-    return str(folder)
+            f"No pre-trained Multi^3Net checkpoint ships with this installation ({error}): pass model= (a folder "
+            "written by save_pretrained, or a Hub id)."
+        ) from error
 
 
 def load_pipeline(
