@@ -15,6 +15,7 @@ described by ``sampling_rate`` (Hz), ``channel_names``, ``acc_units``, ``gyro_un
 windows (``window_length`` samples every ``window_stride``). An input that spans several windows is one example:
 its embedding is the mean of its windows' embeddings, renormalised. ``return_timestamps=True`` gives one result per
 window instead, with its start and end in seconds from the start of the input (``window_stride_s`` sets the step).
+``whole=True`` takes each input as one window as long as it is (windows already cut, e.g. a benchmark's).
 
 Windows are the pipeline's chunks, so ``batch_size`` batches windows across inputs. Zero-shot scores are
 ``softmax(logit_scale * cos(imu, text))`` over the candidate labels, with the model's learned ``text_imu`` scale; the
@@ -102,6 +103,7 @@ class Multi3NetPipeline(ChunkPipeline):
         gravity: str | None = None,
         layout: DeviceLayout | dict | None = None,
         pad_short: bool | None = None,
+        whole: bool | None = None,
         window_stride_s: float | None = None,
         return_timestamps: bool | None = None,
     ):
@@ -111,6 +113,8 @@ class Multi3NetPipeline(ChunkPipeline):
             preprocess["layout"] = self._input_layout(layout, *fields)
         if pad_short is not None:
             preprocess["pad_short"] = bool(pad_short)
+        if whole is not None:
+            preprocess["whole"] = bool(whole)
         if window_stride_s is not None:
             preprocess["extractor"] = self._extractor_with_stride(window_stride_s)
         postprocess: dict[str, Any] = {}
@@ -118,7 +122,9 @@ class Multi3NetPipeline(ChunkPipeline):
             postprocess["return_timestamps"] = bool(return_timestamps)
         return preprocess, {}, postprocess
 
-    def preprocess(self, numbered, layout: DeviceLayout | None = None, pad_short: bool = False, extractor=None):
+    def preprocess(
+        self, numbered, layout: DeviceLayout | None = None, pad_short: bool = False, whole: bool = False, extractor=None
+    ):
         index, recording = numbered
         if layout is None:
             raise ValueError(
@@ -131,13 +137,13 @@ class Multi3NetPipeline(ChunkPipeline):
         if np.ndim(recording) != 2:
             raise ValueError(f"{what} must be one (T, C) array (channels last), got shape {np.shape(recording)}.")
         try:
-            windows = extractor(recording, layout=layout, pad_short=pad_short, return_tensors="pt")
+            windows = extractor(recording, layout=layout, pad_short=pad_short, whole=whole, return_tensors="pt")
         except ValueError as error:
             raise ValueError(f"{what}: {error}" if index is not None else str(error)) from error
         values, channel_ids = windows["imu_values"], windows["imu_channel_ids"]
         rate, num_samples = extractor.sampling_rate, np.shape(recording)[0]
         window_s = extractor.window_length / rate
-        if num_resampled_samples(num_samples, layout.sampling_rate_hz, rate) < extractor.window_length:
+        if whole or num_resampled_samples(num_samples, layout.sampling_rate_hz, rate) < extractor.window_length:
             window_s = num_samples / layout.sampling_rate_hz  # repeated to fill one window (pad_short): its duration
         for k in range(len(values)):
             start_s = k * extractor.window_stride / rate
@@ -211,7 +217,7 @@ class ZeroShotImuClassificationPipeline(Multi3NetPipeline):
 
     Call: ``classifier(inputs, candidate_labels=[...], hypothesis_template=..., sampling_rate=..., channel_names=...,
     acc_units=..., gyro_units=..., gravity=... | layout=..., return_timestamps=False, window_stride_s=None,
-    pad_short=False, batch_size=1)``.
+    pad_short=False, whole=False, batch_size=1)``.
 
     Args:
         candidate_labels: the classes, as free text (a list of unique, non-empty strings).
@@ -256,7 +262,7 @@ class ImuFeatureExtractionPipeline(Multi3NetPipeline):
     """Unit IMU embeddings in the joint text-IMU space (task ``"imu-feature-extraction"``).
 
     Call: ``embedder(inputs, sampling_rate=..., channel_names=..., ... | layout=..., return_timestamps=False,
-    window_stride_s=None, pad_short=False, batch_size=1)``.
+    window_stride_s=None, pad_short=False, whole=False, batch_size=1)``.
 
     Returns:
         Per input, a float32 ``(projection_dim,)`` unit vector (the mean of its windows' embeddings, renormalised);
