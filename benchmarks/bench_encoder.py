@@ -22,7 +22,7 @@ corpus building and training.
 Usage::
 
     python benchmarks/bench_encoder.py                  # 512 windows per configuration, process layouts too
-    python benchmarks/bench_encoder.py --quick          # 128 windows, no process layouts: well under a minute
+    python benchmarks/bench_encoder.py --quick          # 128 windows, 2 passes, no process layouts or F1
     python benchmarks/bench_encoder.py --json bench.json --threads 2 --batch-size 64
 """
 
@@ -98,13 +98,18 @@ def spectrogram_images(variant: str, channels: int, num_windows: int) -> torch.T
     return extractor(data.windows[index, :, :channels], sampling_rate=data.sampling_rate_hz)["pixel_values"]
 
 
-def build_encoders(backbone: str) -> dict:
-    """The pooled-feature functions ``(B, 3, H, W) -> (B, D)`` of every method for ``backbone``."""
+def img2imu_model(backbone: str) -> Img2ImuModel:
+    """The encoder in eval mode: ImageNet weights for EfficientNet-Lite0, seeded random ones for ResNet-18."""
     torch.manual_seed(0)
     model = Img2ImuModel(Img2ImuConfig(backbone=backbone))
     if backbone == "efficientnet_lite0":
         load_imagenet_backbone(model)
-    model.eval()
+    return model.eval()
+
+
+def build_encoders(backbone: str) -> dict:
+    """The pooled-feature functions ``(B, 3, H, W) -> (B, D)`` of every method for ``backbone``."""
+    model = img2imu_model(backbone)
 
     def ours(x):
         return model(x).pooler_output
@@ -128,20 +133,29 @@ def encode(encoder, images: torch.Tensor, batch_size: int) -> torch.Tensor:
         return torch.cat([encoder(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
 
 
-def time_encoder(encoder, images: torch.Tensor, batch_size: int, repeats: int) -> list[float]:
-    """Windows per second of each pass over ``images`` in batches (after a warm-up batch)."""
-    encode(encoder, images[:batch_size], batch_size)
-    rates = []
+def time_encoders(encoders: dict, images: torch.Tensor, batch_size: int, repeats: int) -> dict[str, list[float]]:
+    """Windows per second of ``repeats`` passes of each encoder over ``images`` in batches (after a warm-up batch).
+
+    The methods take turns pass by pass, so that a neighbour's load on a shared machine slows all of them alike.
+    """
+    for encoder in encoders.values():
+        encode(encoder, images[:batch_size], batch_size)
+    rates = {method: [] for method in encoders}
     for _ in range(repeats):
-        start = time.perf_counter()
-        encode(encoder, images, batch_size)
-        rates.append(len(images) / (time.perf_counter() - start))
+        for method, encoder in encoders.items():
+            start = time.perf_counter()
+            encode(encoder, images, batch_size)
+            rates[method].append(len(images) / (time.perf_counter() - start))
     return rates
 
 
 def _process_worker(threads, images, batch_size, passes, barrier, results):
     torch.set_num_threads(threads)
-    encoder = build_encoders("efficientnet_lite0")["ours"]
+    model = img2imu_model("efficientnet_lite0")
+
+    def encoder(x):
+        return model(x).pooler_output
+
     encode(encoder, images[:batch_size], batch_size)  # warm-up
     barrier.wait()
     start = time.perf_counter()
@@ -205,7 +219,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--windows", type=int, default=None, help="windows per configuration (512; 128 quick)")
     parser.add_argument("--batch-size", type=int, default=64, help="windows per encoder call (default 64)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per method; the best counts (default 3)")
+    parser.add_argument("--repeats", type=int, default=None, help="timed passes per method, best counts (3; 2 quick)")
     parser.add_argument("--atol", type=float, default=1e-4, help="largest |ours - reference| of pooled features")
     parser.add_argument(
         "--processes",
@@ -224,6 +238,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.windows is None:
         args.windows = 128 if args.quick else 512
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 3
     if args.few_shot is None:
         args.few_shot = not args.quick
     if args.processes is None:
@@ -257,13 +273,12 @@ def main(argv=None) -> int:
         if diff["ours"] > args.atol:
             print(f"{name}: max |ours - {baseline}| = {diff['ours']:.2e} exceeds --atol {args.atol:g}")
             return 1
-        best = {}
-        for method, encoder in encoders.items():
-            with OtherLoad() as load:
-                rates = time_encoder(encoder, images, args.batch_size, args.repeats)
-            best[method] = max(rates)
-            loads[f"{name} {method}"] = load.fraction
-            rows.append((name, method, max(rates), statistics.median(rates), diff[method], baseline))
+        with OtherLoad() as load:
+            rates = time_encoders(encoders, images, args.batch_size, args.repeats)
+        loads[name] = load.fraction
+        best = {method: max(method_rates) for method, method_rates in rates.items()}
+        for method, method_rates in rates.items():
+            rows.append((name, method, best[method], statistics.median(method_rates), diff[method], baseline))
         key = name.replace(" ", "_")
         for method in encoders:
             record[f"{key}_{method.replace(' ', '_')}_windows_per_s"] = best[method]

@@ -18,7 +18,7 @@ from imu_foundation import (
 )
 from imu_foundation.models.img2imu.backbones_img2imu import Conv2dSame
 from imu_foundation.models.img2imu.convert_efficientnet_lite_to_img2imu import load_imagenet_backbone
-from imu_foundation.models.img2imu.inference_img2imu import tf_same_padding
+from imu_foundation.models.img2imu.inference_img2imu import CHUNK_MIN_IMAGES, tf_same_padding
 
 BACKBONES = ["resnet18", "efficientnet_lite0"]
 # Spectrogram images (96x128 one sensor, 192x128 acc + gyro), and odd and mixed sizes for TF "SAME" padding.
@@ -93,6 +93,16 @@ def test_folded_path_equals_plain_path(backbone, size):
         assert out.last_hidden_state.shape == expected_map.shape and out.last_hidden_state.is_contiguous()
         torch.testing.assert_close(out.last_hidden_state, expected_map, rtol=0, atol=1e-4)
         torch.testing.assert_close(out.pooler_output, expected_pooled, rtol=0, atol=1e-4)
+
+
+def test_batches_larger_than_a_chunk():
+    """The folded path runs big batches in chunks (CHUNK_MIN_IMAGES images or more); every image keeps its row."""
+    model = trained_looking("resnet18")
+    x = photos(192, 128).repeat(5, 1, 1, 1)[: CHUNK_MIN_IMAGES + 1]
+    x = x + 0.1 * torch.randn(x.shape, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        out = model(x)
+    torch.testing.assert_close(out.pooler_output, plain(model, x)[1], rtol=0, atol=1e-4)
 
 
 @pytest.mark.parametrize("backbone", BACKBONES)

@@ -25,6 +25,13 @@ from torch import nn
 
 FoldedForward = Callable[[torch.Tensor], torch.Tensor]
 
+# The folded forward runs a batch in chunks of at least CHUNK_MIN_IMAGES images and about CHUNK_PIXELS pixels. From 16
+# images per call oneDNN's convolutions run 1.6x faster on CPUs (EfficientNet-Lite0 at 96x128, one thread). Larger
+# chunks make activations of over 32 MB, which glibc serves with fresh pages from the OS at every call: 64 images of
+# 192x128 spent as much CPU time faulting in and zeroing memory as computing.
+CHUNK_MIN_IMAGES = 16
+CHUNK_PIXELS = 2**18
+
 
 def tf_same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
     """TensorFlow "SAME" padding ``(before, after)`` of one spatial axis of ``size`` pixels.
@@ -95,7 +102,10 @@ class FoldableBackbone(nn.Module):
         else:
             dtype = next(self.parameters()).dtype
         folded = self.folded_forward(dtype)
-        return folded(pixel_values.contiguous(memory_format=torch.channels_last)).contiguous()
+        images_per_chunk = max(CHUNK_MIN_IMAGES, CHUNK_PIXELS // (pixel_values.shape[-2] * pixel_values.shape[-1]))
+        chunks = pixel_values.contiguous(memory_format=torch.channels_last).split(images_per_chunk)
+        outputs = [folded(chunk).contiguous() for chunk in chunks]
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
     def _needs_autograd(self, pixel_values: torch.Tensor) -> bool:
         if not torch.is_grad_enabled():
