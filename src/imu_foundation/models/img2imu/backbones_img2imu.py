@@ -4,7 +4,7 @@ Both map ``(B, 3, H, W)`` images of any size to a ``(B, D, h, w)`` feature map; 
 EfficientNet-Lite0 follow the structure of the TensorFlow reference (stem, 16 MBConv blocks, head) so that ImageNet
 weights convert by renaming (``convert_efficientnet_lite_to_img2imu.py``).
 
-Each module also builds its inference form, ``folded(dtype)``: the same computation with BatchNorm folded into the
+Each module also builds its inference form, ``fold(dtype)``: the same computation with BatchNorm folded into the
 convolutions, as a plain function of channels_last tensors (see ``inference_img2imu.py``).
 """
 
@@ -41,7 +41,7 @@ class BasicBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)), inplace=True)
         return F.relu(self.bn2(self.conv2(out)) + identity, inplace=True)
 
-    def folded(self, dtype: torch.dtype) -> FoldedForward:
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
         conv1, conv2 = FoldedConv(self.conv1, self.bn1, dtype), FoldedConv(self.conv2, self.bn2, dtype)
         downsample = None if self.downsample is None else FoldedConv(*self.downsample, dtype)
 
@@ -78,7 +78,7 @@ class ResNet18Backbone(FoldableBackbone):
 
     def fold(self, dtype: torch.dtype) -> FoldedForward:
         stem, maxpool = FoldedConv(self.conv1, self.bn1, dtype), self.maxpool
-        blocks = [block.folded(dtype) for stage in self.stages for block in stage]
+        blocks = [block.fold(dtype) for stage in self.stages for block in stage]
 
         def forward(x: torch.Tensor) -> torch.Tensor:
             x = maxpool(stem(x).relu_())
@@ -139,7 +139,7 @@ class MBConvBlock(nn.Module):
             out = drop_path(out, self.drop_rate, self.training) + x
         return out
 
-    def folded(self, dtype: torch.dtype) -> FoldedForward:
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
         expand = None if self.expand_conv is None else FoldedConv(self.expand_conv, self.bn0, dtype, tf_same=True)
         depthwise = FoldedConv(self.depthwise_conv, self.bn1, dtype, tf_same=True)
         project = FoldedConv(self.project_conv, self.bn2, dtype, tf_same=True)
@@ -199,7 +199,7 @@ class EfficientNetLite0Backbone(FoldableBackbone):
 
     def fold(self, dtype: torch.dtype) -> FoldedForward:
         stem = FoldedConv(self.conv_stem, self.bn0, dtype, tf_same=True)
-        blocks = [block.folded(dtype) for block in self.blocks]
+        blocks = [block.fold(dtype) for block in self.blocks]
         head = FoldedConv(self.conv_head, self.bn1, dtype, tf_same=True)
 
         def forward(x: torch.Tensor) -> torch.Tensor:
