@@ -48,6 +48,7 @@ from imu_foundation.models.img2imu.convert_efficientnet_lite_to_img2imu import (
     imagenet_weights_path,
     load_imagenet_backbone,
 )
+from imu_foundation.utils import native_bfloat16
 
 # (name, backbone, hub variant of the feature extractor, IMU channels used)
 CONFIGS = (
@@ -265,7 +266,7 @@ def main(argv=None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
-    bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    bf16 = native_bfloat16("cpu")
     print(
         f"{args.windows} real smartwatch windows per configuration, batches of {args.batch_size}, torch threads = "
         f"{threads} (of {os.cpu_count()} CPUs), best of {args.repeats} passes; CPU: {cpu_name()}, "

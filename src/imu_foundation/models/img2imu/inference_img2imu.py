@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Callable
 
 import torch
@@ -120,7 +121,7 @@ class FoldableBackbone(nn.Module):
         # _version counts in-place writes of a tensor: the one cheap way to notice an optimiser step or a load.
         stamps = tuple((t._version, t.data_ptr()) for t in tensors)
         folded_from, folded_stamps = self._folded_from
-        if refresh or stamps != folded_stamps or not all(map(lambda a, b: a is b, tensors, folded_from)):
+        if refresh or stamps != folded_stamps or not all(map(operator.is_, tensors, folded_from)):
             self._folded, self._folded_from = {}, (tensors, stamps)
         if dtype not in self._folded:
             # Outside inference mode even inside one: the folded weights must stay usable in plain no_grad code.
