@@ -3,17 +3,19 @@
 Both map ``(B, 3, H, W)`` images of any size to a ``(B, D, h, w)`` feature map; the model pools it. Parameter names of
 EfficientNet-Lite0 follow the structure of the TensorFlow reference (stem, 16 MBConv blocks, head) so that ImageNet
 weights convert by renaming (``convert_efficientnet_lite_to_img2imu.py``).
+
+Each module also builds its inference form, ``fold(dtype)``: the same computation with BatchNorm folded into the
+convolutions, as a plain function of channels_last tensors (see ``inference_img2imu.py``).
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .configuration_img2imu import Img2ImuConfig
+from .inference_img2imu import FoldableBackbone, FoldedConv, FoldedForward, tf_same_padding
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -39,8 +41,18 @@ class BasicBlock(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)), inplace=True)
         return F.relu(self.bn2(self.conv2(out)) + identity, inplace=True)
 
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
+        conv1, conv2 = FoldedConv(self.conv1, self.bn1, dtype), FoldedConv(self.conv2, self.bn2, dtype)
+        downsample = None if self.downsample is None else FoldedConv(*self.downsample, dtype)
 
-class ResNet18Backbone(nn.Module):
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            identity = x if downsample is None else downsample(x)
+            return conv2(conv1(x).relu_()).add_(identity).relu_()
+
+        return forward
+
+
+class ResNet18Backbone(FoldableBackbone):
     widths = (64, 128, 256, 512)
 
     def __init__(self, config: Img2ImuConfig):
@@ -58,25 +70,38 @@ class ResNet18Backbone(nn.Module):
             in_channels = width
         self.stages = nn.ModuleList(stages)
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward_unfolded(self, pixel_values: torch.Tensor) -> torch.Tensor:
         x = self.maxpool(F.relu(self.bn1(self.conv1(pixel_values)), inplace=True))
         for stage in self.stages:
             x = stage(x)
         return x
+
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
+        stem, maxpool = FoldedConv(self.conv1, self.bn1, dtype), self.maxpool
+        blocks = [block.fold(dtype) for stage in self.stages for block in stage]
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            x = maxpool(stem(x).relu_())
+            for block in blocks:
+                x = block(x)
+            return x
+
+        return forward
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # EfficientNet-Lite0 (Tan & Le 2019; the "Lite" variant: ReLU6, no squeeze-excitation, fixed stem and head)
 # ---------------------------------------------------------------------------------------------------------------------
 class Conv2dSame(nn.Conv2d):
-    """Convolution with TensorFlow's "SAME" padding (asymmetric for even totals), as the ImageNet weights expect."""
+    """Convolution with TensorFlow's "SAME" padding (asymmetric for odd totals), as the ImageNet weights expect."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        pads = []
-        for size, kernel, stride in zip(reversed(x.shape[-2:]), reversed(self.kernel_size), reversed(self.stride)):
-            total = max((math.ceil(size / stride) - 1) * stride + kernel - size, 0)
-            pads += [total // 2, total - total // 2]
-        return F.conv2d(F.pad(x, pads), self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        (top, bottom), (left, right) = (
+            tf_same_padding(size, kernel, stride)
+            for size, kernel, stride in zip(x.shape[-2:], self.kernel_size, self.stride)
+        )
+        x = F.pad(x, (left, right, top, bottom))
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
 
 def drop_path(x: torch.Tensor, rate: float, training: bool) -> torch.Tensor:
@@ -114,8 +139,21 @@ class MBConvBlock(nn.Module):
             out = drop_path(out, self.drop_rate, self.training) + x
         return out
 
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
+        expand = None if self.expand_conv is None else FoldedConv(self.expand_conv, self.bn0, dtype, tf_same=True)
+        depthwise = FoldedConv(self.depthwise_conv, self.bn1, dtype, tf_same=True)
+        project = FoldedConv(self.project_conv, self.bn2, dtype, tf_same=True)
+        has_residual = self.has_residual
 
-class EfficientNetLite0Backbone(nn.Module):
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            out = x if expand is None else F.relu6(expand(x), inplace=True)
+            out = project(F.relu6(depthwise(out), inplace=True))
+            return out.add_(x) if has_residual else out
+
+        return forward
+
+
+class EfficientNetLite0Backbone(FoldableBackbone):
     # (repeats, kernel, stride, expand ratio, in, out) per stage, from the TF efficientnet_lite_builder
     stages = (
         (1, 3, 1, 1, 32, 16),
@@ -153,11 +191,24 @@ class EfficientNetLite0Backbone(nn.Module):
         self.conv_head = Conv2dSame(320, self.head_channels, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(self.head_channels, **bn)
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward_unfolded(self, pixel_values: torch.Tensor) -> torch.Tensor:
         x = F.relu6(self.bn0(self.conv_stem(pixel_values)))
         for block in self.blocks:
             x = block(x)
         return F.relu6(self.bn1(self.conv_head(x)))
+
+    def fold(self, dtype: torch.dtype) -> FoldedForward:
+        stem = FoldedConv(self.conv_stem, self.bn0, dtype, tf_same=True)
+        blocks = [block.fold(dtype) for block in self.blocks]
+        head = FoldedConv(self.conv_head, self.bn1, dtype, tf_same=True)
+
+        def forward(x: torch.Tensor) -> torch.Tensor:
+            x = F.relu6(stem(x), inplace=True)
+            for block in blocks:
+                x = block(x)
+            return F.relu6(head(x), inplace=True)
+
+        return forward
 
 
 BACKBONES = {"resnet18": ResNet18Backbone, "efficientnet_lite0": EfficientNetLite0Backbone}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -18,6 +19,7 @@ from transformers.utils import ModelOutput
 from .augmentation_img2imu import SensorAwareAugmentation
 from .backbones_img2imu import build_backbone
 from .configuration_img2imu import Img2ImuConfig
+from .inference_img2imu import FoldableBackbone
 
 
 @dataclass
@@ -46,7 +48,11 @@ class Img2ImuPreTrainedModel(PreTrainedModel):
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
         if isinstance(module, nn.Conv2d):
-            init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            # He (fan-out) init, as torchvision's ResNet and TF's EfficientNet. The fan-out of a grouped convolution
+            # counts the outputs of one group only; kaiming_normal_ would count all of them, which shrinks a
+            # depthwise layer's weights by sqrt(channels) and a random EfficientNet's activations to ~1e-9.
+            fan_out = module.out_channels // module.groups * math.prod(module.kernel_size)
+            init.normal_(module.weight, std=math.sqrt(2.0 / fan_out))
             if module.bias is not None:
                 init.zeros_(module.bias)
         elif isinstance(module, nn.BatchNorm2d):
@@ -65,6 +71,20 @@ class Img2ImuPreTrainedModel(PreTrainedModel):
                 init.copy_(key, query)
             init.copy_(module.queue, F.normalize(torch.randn_like(module.queue), dim=0))
             init.zeros_(module.queue_ptr)
+
+    def fold_for_inference(self, dtype: torch.dtype = torch.float32):
+        """Folds BatchNorm into the convolutions of every backbone now, from the current weights; returns ``self``.
+
+        The folded backbones run in eval mode without autograd (``torch.no_grad()``, ``torch.inference_mode()``,
+        frozen parameters); ``dtype`` is the one inference will use (the autocast dtype under ``torch.autocast``).
+        Without this call they fold at their first such forward, and again whenever a weight changed; call it
+        after writing weights through ``tensor.data``, which PyTorch does not track. The weights, ``state_dict``
+        and training are unchanged; see ``inference_img2imu.py``.
+        """
+        for module in self.modules():
+            if isinstance(module, FoldableBackbone):
+                module.folded_forward(dtype, refresh=True)
+        return self
 
 
 class Img2ImuModel(Img2ImuPreTrainedModel):
