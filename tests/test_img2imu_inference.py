@@ -181,7 +181,9 @@ def test_frozen_backbone_folds_while_the_head_trains():
         "classifier.weight",
         "classifier.bias",
     }
-    features = model.img2imu.backbone.forward_unfolded(x).mean(dim=(2, 3))
+    assert model.img2imu.training  # the caller's mode; the frozen encoder ran in eval mode all the same
+    with torch.no_grad():
+        features = model.img2imu.eval().backbone.forward_unfolded(x).mean(dim=(2, 3))
     torch.testing.assert_close(out.logits, model.classifier(features), rtol=0, atol=1e-4)
 
 

@@ -76,12 +76,23 @@ def test_frozen_backbone_trains_only_the_head_and_keeps_batchnorm_statistics(tmp
         candidate.train()
         trainable = {name for name, p in candidate.named_parameters() if p.requires_grad}
         assert trainable == {"classifier.weight", "classifier.bias"}
-        assert not candidate.img2imu.training and candidate.classifier.training
         stats = candidate.img2imu.backbone.bn1.running_mean.clone()
         candidate(pixels(4), labels=torch.tensor([0, 1, 2, 0])).loss.backward()
         grads = {name for name, p in candidate.named_parameters() if p.grad is not None}
         assert grads == {"classifier.weight", "classifier.bias"}
-        assert torch.equal(stats, candidate.img2imu.backbone.bn1.running_mean)
+        assert torch.equal(stats, candidate.img2imu.backbone.bn1.running_mean)  # ran in eval mode
+
+
+def test_freeze_methods_switch_the_backbone_both_ways(tmp_path):
+    model = Img2ImuForImuClassification(Img2ImuConfig(backbone="resnet18", num_labels=2))
+    model.freeze_backbone()
+    model.save_pretrained(tmp_path)
+    loaded = Img2ImuForImuClassification.from_pretrained(tmp_path)
+    assert loaded.config.freeze_backbone and not any(p.requires_grad for p in loaded.img2imu.parameters())
+    loaded.unfreeze_backbone()
+    loaded.train()(pixels(2), labels=torch.tensor([0, 1])).loss.backward()
+    assert all(p.grad is not None for p in loaded.parameters())
+    assert "AutoModel" in json.loads((tmp_path / "config.json").read_text())["auto_map"]
 
 
 def test_full_fine_tuning_reaches_the_backbone():

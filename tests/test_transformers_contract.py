@@ -149,3 +149,62 @@ def test_gradient_checkpointing_through_the_trainer(tmp_path):
     reference(x, labels=y).loss.backward()
     for (name, p), q in zip(model.named_parameters(), reference.parameters()):
         torch.testing.assert_close(p.grad, q.grad, msg=name)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Img2Imu
+# ------------------------------------------------------------------------------------------------------------------
+def img2imu_models():
+    from imu_foundation import (
+        Img2ImuConfig,
+        Img2ImuForContrastivePretraining,
+        Img2ImuForImuClassification,
+        Img2ImuModel,
+    )
+
+    config = Img2ImuConfig(backbone="resnet18", num_labels=3, queue_size=8, projection_dim=8)
+    return Img2ImuModel(config), Img2ImuForImuClassification(config), Img2ImuForContrastivePretraining(config)
+
+
+def test_img2imu_return_dict_false_and_hidden_states():
+    encoder, classifier, moco = (model.eval() for model in img2imu_models())
+    pixels = torch.randn(2, 3, 48, 64)
+    last, pooled = encoder(pixels, return_dict=False)
+    assert last.ndim == 4 and pooled.shape == (2, 512)
+    loss, logits = classifier(pixels, labels=torch.tensor([0, 2]), return_dict=False)
+    assert loss.ndim == 0 and logits.shape == (2, 3)
+    assert all(isinstance(x, torch.Tensor) for x in moco(pixels, return_dict=False))
+    states = encoder(pixels, output_hidden_states=True).hidden_states
+    assert [s.shape[1] for s in states] == [64, 128, 256, 512, 512]  # every stage, then the last feature map
+    features = encoder.get_image_features(pixels)
+    torch.testing.assert_close(features.pooler_output, pooled)
+    mid = classifier(pixels, output_hidden_states=True).hidden_states[2]  # mid-level features for probes
+    assert mid.shape[1] == 256
+
+
+def test_img2imu_torch_export_and_onnx_equal_eager(tmp_path):
+    from imu_foundation.export import export_img2imu_encoder
+
+    ort = pytest.importorskip("onnxruntime")
+    encoder = img2imu_models()[0].eval()
+    pixels = torch.randn(3, 3, 48, 64)
+    with torch.no_grad():
+        eager = encoder(pixels).pooler_output
+        program = torch.export.export(encoder, (pixels,))
+        torch.testing.assert_close(program.module()(pixels).pooler_output, eager)
+    path = export_img2imu_encoder(encoder, tmp_path / "img2imu.onnx", image_size=(48, 64))
+    onnx_out = ort.InferenceSession(str(path)).run(None, {"pixel_values": pixels.numpy()})[0]
+    np.testing.assert_allclose(onnx_out, eager.numpy(), atol=1e-4)
+
+
+def test_img2imu_gradient_checkpointing_gives_the_same_gradients():
+    _, classifier, _ = img2imu_models()
+    reference = img2imu_models()[1]
+    reference.load_state_dict(classifier.state_dict())
+    classifier.gradient_checkpointing_enable()
+    pixels, labels = torch.randn(4, 3, 48, 64), torch.tensor([0, 1, 2, 0])
+    for model in (classifier.train(), reference.train()):
+        model(pixels, labels=labels).loss.backward()
+    assert any(block.gradient_checkpointing for stage in classifier.img2imu.backbone.stages for block in stage)
+    for (name, p), q in zip(classifier.named_parameters(), reference.parameters()):
+        torch.testing.assert_close(p.grad, q.grad, msg=name, atol=1e-5, rtol=1e-4)

@@ -79,7 +79,7 @@ GRAVITY_MODES: tuple[str, ...] = ("include", "remove")
 MIN_SAMPLING_RATE_HZ = 1.0  # below this it is not an IMU rate (a rate in kHz passed as Hz, say)
 MAX_SAMPLING_RATE_HZ = 10_000.0
 MAX_PLAUSIBLE_ACC_MPS2 = 32 * STANDARD_GRAVITY_MPS2  # wearable accelerometers saturate at 16-32 g
-MAX_PLAUSIBLE_GYRO_RADPS = 35.0  # 2000 deg/s, the largest consumer gyroscope range
+MAX_PLAUSIBLE_GYRO_RADPS = 40.0  # 2000 deg/s (34.9 rad/s), the largest consumer range, with room for scale error
 GRAVITY_MEDIAN_MPS2 = (4.0, 30.0)  # median |acc| of a gravity-including recording, m/s^2 (1 g = 9.81)
 
 
@@ -321,7 +321,7 @@ def check_plausible_units(
         if peak_radps > MAX_PLAUSIBLE_GYRO_RADPS:
             raise ValueError(
                 f"The gyroscope ({names[columns[0]]}...) reaches {peak_radps:.0f} rad/s with gyro_units="
-                f"{gyro_units!r}, beyond any wearable gyroscope's range (35 rad/s = 2000 deg/s): it looks like deg/s."
+                f"{gyro_units!r}, beyond any wearable gyroscope's range (2000 deg/s = 34.9 rad/s): it looks like deg/s."
             )
 
 

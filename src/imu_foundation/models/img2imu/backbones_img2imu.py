@@ -10,9 +10,12 @@ convolutions, as a plain function of channels_last tensors (see ``inference_img2
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+from transformers.modeling_layers import GradientCheckpointingLayer
 
 from .configuration_img2imu import Img2ImuConfig
 from .inference_img2imu import FoldableBackbone, FoldedConv, FoldedForward, tf_same_padding
@@ -21,7 +24,7 @@ from .inference_img2imu import FoldableBackbone, FoldedConv, FoldedForward, tf_s
 # ---------------------------------------------------------------------------------------------------------------------
 # ResNet-18 (He et al. 2016), the backbone of the IMG2IMU paper
 # ---------------------------------------------------------------------------------------------------------------------
-class BasicBlock(nn.Module):
+class BasicBlock(GradientCheckpointingLayer):
     def __init__(self, in_channels: int, out_channels: int, stride: int, config: Img2ImuConfig):
         super().__init__()
         bn = dict(eps=config.batch_norm_eps, momentum=config.batch_norm_momentum)
@@ -70,10 +73,12 @@ class ResNet18Backbone(FoldableBackbone):
             in_channels = width
         self.stages = nn.ModuleList(stages)
 
-    def forward_unfolded(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward_unfolded(self, pixel_values: torch.Tensor, hidden_states: list | None = None) -> torch.Tensor:
         x = self.maxpool(F.relu(self.bn1(self.conv1(pixel_values)), inplace=True))
         for stage in self.stages:
             x = stage(x)
+            if hidden_states is not None:  # the output of every stage
+                hidden_states.append(x)
         return x
 
     def fold(self, dtype: torch.dtype) -> FoldedForward:
@@ -113,7 +118,7 @@ def drop_path(x: torch.Tensor, rate: float, training: bool) -> torch.Tensor:
     return x * mask / keep
 
 
-class MBConvBlock(nn.Module):
+class MBConvBlock(GradientCheckpointingLayer):
     """Mobile inverted bottleneck: 1x1 expand, depthwise kxk, 1x1 project (no squeeze-excitation in Lite)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, expand_ratio, drop_rate, config):
@@ -191,10 +196,13 @@ class EfficientNetLite0Backbone(FoldableBackbone):
         self.conv_head = Conv2dSame(320, self.head_channels, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(self.head_channels, **bn)
 
-    def forward_unfolded(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward_unfolded(self, pixel_values: torch.Tensor, hidden_states: list | None = None) -> torch.Tensor:
         x = F.relu6(self.bn0(self.conv_stem(pixel_values)))
-        for block in self.blocks:
+        ends = set(itertools.accumulate(repeats for repeats, *_ in self.stages))
+        for index, block in enumerate(self.blocks, start=1):
             x = block(x)
+            if hidden_states is not None and index in ends:  # the output of every stage
+                hidden_states.append(x)
         return F.relu6(self.bn1(self.conv_head(x)))
 
     def fold(self, dtype: torch.dtype) -> FoldedForward:

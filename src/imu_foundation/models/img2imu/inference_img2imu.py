@@ -87,15 +87,23 @@ class FoldableBackbone(nn.Module):
         self._folded: dict[torch.dtype, FoldedForward] = {}
         self._folded_from: tuple[tuple[torch.Tensor, ...], tuple[tuple[int, int], ...]] = ((), ())
 
-    def forward_unfolded(self, pixel_values: torch.Tensor) -> torch.Tensor:
+    def forward_unfolded(self, pixel_values: torch.Tensor, hidden_states: list | None = None) -> torch.Tensor:
+        """The network as trained; appends each stage's output to ``hidden_states`` when given."""
         raise NotImplementedError
 
     def fold(self, dtype: torch.dtype) -> FoldedForward:
         raise NotImplementedError
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        if self.training or self._needs_autograd(pixel_values):
-            return self.forward_unfolded(pixel_values)
+    def forward(self, pixel_values: torch.Tensor, hidden_states: list | None = None) -> torch.Tensor:
+        # torch.export / torch.compile trace the network as trained (its runtime optimises the graph itself); the
+        # folded copy is built from concrete tensors outside the module state and cannot be traced.
+        if (
+            self.training
+            or hidden_states is not None
+            or torch.compiler.is_compiling()
+            or self._needs_autograd(pixel_values)
+        ):
+            return self.forward_unfolded(pixel_values, hidden_states)
         device = pixel_values.device.type
         if torch.is_autocast_enabled(device):
             dtype = torch.get_autocast_dtype(device)

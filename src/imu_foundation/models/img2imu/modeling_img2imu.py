@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +17,7 @@ from transformers.modeling_outputs import (
     ImageClassifierOutputWithNoAttention,
 )
 from transformers.utils import ModelOutput
+from transformers.utils.generic import can_return_tuple
 
 from .augmentation_img2imu import SensorAwareAugmentation
 from .backbones_img2imu import build_backbone
@@ -44,6 +47,18 @@ class Img2ImuPreTrainedModel(PreTrainedModel):
     base_model_prefix = "img2imu"
     main_input_name = "pixel_values"
     input_modalities = ("image",)
+    supports_gradient_checkpointing = True
+
+    @classmethod
+    def from_pretrained(cls, *args, **kwargs):
+        """``PreTrainedModel.from_pretrained``, then the config's freeze flags applied again (loading rebuilds
+        every parameter as trainable)."""
+        loaded = super().from_pretrained(*args, **kwargs)
+        (loaded[0] if isinstance(loaded, tuple) else loaded).apply_freeze_flags()
+        return loaded
+
+    def apply_freeze_flags(self) -> None:
+        """Freezes what the configuration says is frozen (at construction and after loading)."""
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
@@ -99,23 +114,35 @@ class Img2ImuModel(Img2ImuPreTrainedModel):
         self.backbone = build_backbone(config)
         self.post_init()
 
-    def forward(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutputWithPoolingAndNoAttention:
+    @can_return_tuple
+    def forward(
+        self, pixel_values: torch.Tensor, output_hidden_states: bool | None = None, **kwargs
+    ) -> BaseModelOutputWithPoolingAndNoAttention:
+        """``pixel_values (B, 3, H, W)`` -> ``last_hidden_state (B, D, h, w)``, ``pooler_output (B, D)`` and, with
+        ``output_hidden_states``, the feature map after every stage of the backbone (mid-level features)."""
         _check_pixel_values(pixel_values, self.config)
-        feature_map = self.backbone(pixel_values)
+        if output_hidden_states is None:
+            output_hidden_states = self.config.output_hidden_states
+        stages = [] if output_hidden_states else None
+        feature_map = self.backbone(pixel_values, stages)
         return BaseModelOutputWithPoolingAndNoAttention(
-            last_hidden_state=feature_map, pooler_output=feature_map.mean(dim=(2, 3))
+            last_hidden_state=feature_map,
+            pooler_output=feature_map.mean(dim=(2, 3)),
+            hidden_states=None if stages is None else (*stages, feature_map),
         )
 
-    def get_image_features(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        """Pooled features ``(B, D)`` of spectrogram (or any) images."""
-        return self(pixel_values).pooler_output
+    def get_image_features(self, pixel_values: torch.Tensor, **kwargs) -> BaseModelOutputWithPoolingAndNoAttention:
+        """The pooled feature ``pooler_output (B, D)`` of spectrogram (or any) images, with the feature map
+        (as CLIP's and CLAP's ``get_*_features``)."""
+        return self(pixel_values, **kwargs)
 
 
 class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
     """Img2Imu encoder + a new linear head, for linear evaluation (``config.freeze_backbone``) or full fine-tuning.
 
-    With a frozen backbone the encoder runs without gradients and in eval mode (its BatchNorm statistics stay
-    those of pre-training), and its parameters have ``requires_grad=False``, so optimisers only see the head.
+    With a frozen backbone (``config.freeze_backbone`` or :meth:`freeze_backbone`) the encoder runs without
+    gradients and in eval mode (its BatchNorm statistics stay those of pre-training), and its parameters have
+    ``requires_grad=False``, so optimisers only see the head.
     """
 
     def __init__(self, config: Img2ImuConfig):
@@ -123,28 +150,45 @@ class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
         self.img2imu = Img2ImuModel(config)
         self.dropout = nn.Dropout(config.classifier_dropout)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        # A fine-tuned checkpoint also loads as its encoder: AutoModel in auto_map, also as remote code.
+        config.auto_map = {**(getattr(config, "auto_map", None) or {}), "AutoModel": "modeling_img2imu.Img2ImuModel"}
         self.post_init()
-        self.train()
+        self.apply_freeze_flags()
 
-    def train(self, mode: bool = True):
-        # Also runs at the end of from_pretrained (as eval()), which rebuilds parameters with requires_grad=True.
-        super().train(mode)
+    def apply_freeze_flags(self) -> None:
         if self.config.freeze_backbone:
-            self.img2imu.eval().requires_grad_(False)
-        return self
+            self.freeze_backbone()
 
+    def freeze_backbone(self) -> None:
+        """Linear evaluation: only the head trains; the encoder runs without gradients in eval mode."""
+        self.config.freeze_backbone = True
+        self.img2imu.requires_grad_(False)
+
+    def unfreeze_backbone(self) -> None:
+        """Full fine-tuning: the encoder trains with the head."""
+        self.config.freeze_backbone = False
+        self.img2imu.requires_grad_(True)
+
+    @can_return_tuple
     def forward(
-        self, pixel_values: torch.Tensor, labels: torch.Tensor | None = None, **kwargs
+        self,
+        pixel_values: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        output_hidden_states: bool | None = None,
+        **kwargs,
     ) -> ImageClassifierOutputWithNoAttention:
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.config.freeze_backbone):
-            pooled = self.img2imu(pixel_values).pooler_output
-        logits = self.classifier(self.dropout(pooled))
+        if self.config.freeze_backbone:
+            with torch.no_grad(), eval_mode(self.img2imu):
+                encoded = self.img2imu(pixel_values, output_hidden_states=output_hidden_states)
+        else:
+            encoded = self.img2imu(pixel_values, output_hidden_states=output_hidden_states)
+        logits = self.classifier(self.dropout(encoded.pooler_output))
         loss = None
         if labels is not None:
             if labels.shape != logits.shape[:1]:
                 raise ValueError(f"labels must have shape ({logits.shape[0]},), got {tuple(labels.shape)}.")
             loss = F.cross_entropy(logits, labels.long())
-        return ImageClassifierOutputWithNoAttention(loss=loss, logits=logits)
+        return ImageClassifierOutputWithNoAttention(loss=loss, logits=logits, hidden_states=encoded.hidden_states)
 
 
 class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
@@ -175,14 +219,12 @@ class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
         self.register_buffer("queue", torch.zeros(config.projection_dim, config.queue_size))
         self.register_buffer("queue_ptr", torch.zeros((), dtype=torch.long))
         self.post_init()
-        self.train()
+        self.apply_freeze_flags()
 
-    def train(self, mode: bool = True):
-        # The key encoder only moves by momentum; from_pretrained's final eval() passes here too.
-        super().train(mode)
+    def apply_freeze_flags(self) -> None:
+        # The key encoder only moves by momentum: no optimiser may see it.
         self.key_img2imu.requires_grad_(False)
         self.key_projection.requires_grad_(False)
-        return self
 
     def query_encoder_parameters(self):
         return [*self.img2imu.parameters(), *self.projection.parameters(), *self.img2imu.buffers()]
@@ -218,6 +260,7 @@ class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
     def encode_key(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.key_projection(self.key_img2imu(pixel_values).pooler_output), dim=1)
 
+    @can_return_tuple
     def forward(
         self,
         pixel_values: torch.Tensor,
@@ -255,6 +298,18 @@ class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
         if self.training:
             self.enqueue(keys)
         return Img2ImuContrastiveOutput(loss=loss, logits=logits, query_embeds=queries, key_embeds=keys)
+
+
+# Copied from modeling_multi3net.eval_mode: each model folder loads as remote code on its own.
+@contextmanager
+def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
+    """Runs ``module`` in eval mode (no dropout, BatchNorm on its running statistics) and restores its mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield module
+    finally:
+        module.train(was_training)
 
 
 def _check_pixel_values(pixel_values: torch.Tensor, config: Img2ImuConfig) -> None:
