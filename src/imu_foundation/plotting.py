@@ -6,7 +6,7 @@ needed and the global backend of an interactive session is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -242,6 +242,50 @@ def save_training_curves(log_history: Sequence[dict], path: str | Path, title: s
     return _save(figure, path)
 
 
+def save_few_shot_plot(
+    curves: Mapping[str, Mapping[str, Sequence[tuple[int, float, float]]]],
+    path: str | Path,
+    chance: Mapping[str, float] | None = None,
+    metric: str = "macro-F1",
+    title: str = "Few-shot classification against labelled windows per class",
+) -> Path:
+    """Saves a PNG of a score against the number of shots: one panel per dataset, one line per method, error bars.
+
+    Args:
+        curves: ``{dataset: {method: [(shots, mean, std), ...]}}`` (the study's ``plot_curves``).
+        path: the PNG to write (parent folders are created).
+        chance: per dataset, the chance level to draw as a dotted line (``1 / classes``).
+        metric: the score's name, for the y axis (it is drawn on [0, 1]).
+    """
+    if not curves or not all(curves.values()):
+        raise ValueError("curves must hold at least one dataset, each with at least one method.")
+    figure = _figure(4.6 * len(curves), 4.0)
+    axes = np.atleast_1d(figure.subplots(1, len(curves), squeeze=False)[0])
+    colours = matplotlib.colormaps["tab10"]
+    for axis, (dataset, by_method) in zip(axes, curves.items()):
+        all_shots = set()
+        for index, (method, points) in enumerate(by_method.items()):
+            shots, mean, std = (np.asarray(column, dtype=np.float64) for column in zip(*sorted(points)))
+            all_shots.update(shots.astype(int).tolist())
+            axis.errorbar(
+                shots, mean, yerr=std, marker="o", markersize=4, capsize=3, color=colours(index % 10), label=method
+            )
+        if chance and dataset in chance:
+            axis.axhline(chance[dataset], color="grey", linestyle=":", linewidth=1.0, label="chance")
+        axis.set_xscale("log")
+        axis.set_xticks(sorted(all_shots), [str(s) for s in sorted(all_shots)])
+        axis.minorticks_off()
+        axis.set_ylim(0.0, 1.0)
+        axis.set_xlabel("labelled windows per class (shots)")
+        axis.set_ylabel(metric)
+        axis.set_title(dataset, fontsize=10)
+        axis.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, frameon=False, loc="lower right")
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def _figure(width_inches: float, height_inches: float) -> Figure:
     figure = Figure(figsize=(width_inches, height_inches))
     FigureCanvasAgg(figure)
@@ -259,6 +303,7 @@ __all__ = [
     "pca_2d",
     "save_confusion_matrix",
     "save_embedding_plot",
+    "save_few_shot_plot",
     "save_imu_plot",
     "save_spectrogram_preview",
     "save_training_curves",
