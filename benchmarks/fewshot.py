@@ -19,8 +19,8 @@ command; leave it out with ``--methods``), ``cnn_scratch`` (1D CNN trained from 
 
 Writes ``fewshot.json`` (protocol, datasets, every run's scores and seconds, summary, environment), ``fewshot.md``
 (macro-F1 and accuracy tables to paste into docs/results.md) and ``fewshot.png`` (macro-F1 against shots) into
-``--output-dir``; ``--json`` / ``--markdown`` / ``--plot`` put them elsewhere. Scores are seeded: two runs with the
-same options and thread count write the same scores (times differ).
+``--output-dir`` (default ``outputs/fewshot``); ``--json`` / ``--markdown`` / ``--plot`` put them elsewhere. Scores
+are seeded: two runs with the same options and thread count write the same scores (times differ).
 
 Usage::
 
@@ -67,7 +67,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--shots", default=None, help="comma-separated shots per class (default 1,5,10)")
     parser.add_argument("--folds", type=int, default=None, help="folds per seed (default 5)")
     parser.add_argument("--seeds", default=None, help="comma-separated protocol seeds (default 0,1,2)")
-    parser.add_argument("--output-dir", type=Path, default=Path("fewshot_results"), help="where outputs go")
+    parser.add_argument("--output-dir", type=Path, default=Path("outputs/fewshot"), help="where outputs go")
     parser.add_argument("--json", type=Path, default=None, help="the JSON (default OUTPUT_DIR/fewshot.json)")
     parser.add_argument("--markdown", type=Path, default=None, help="the tables (default OUTPUT_DIR/fewshot.md)")
     parser.add_argument("--plot", type=Path, default=None, help="the PNG (default OUTPUT_DIR/fewshot.png)")
