@@ -15,6 +15,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 
 def _denormalise(pixel_values: torch.Tensor | np.ndarray, image_mean, image_std) -> np.ndarray:
@@ -259,30 +260,33 @@ def save_few_shot_plot(
     """
     if not curves or not all(curves.values()):
         raise ValueError("curves must hold at least one dataset, each with at least one method.")
-    figure = _figure(4.6 * len(curves), 4.0)
-    axes = np.atleast_1d(figure.subplots(1, len(curves), squeeze=False)[0])
+    methods = list(dict.fromkeys(method for by_method in curves.values() for method in by_method))
+    figure = _figure(4.6 * len(curves), 4.4)
+    axes = figure.subplots(1, len(curves), squeeze=False)[0]
     colours = matplotlib.colormaps["tab10"]
     for axis, (dataset, by_method) in zip(axes, curves.items()):
         all_shots = set()
-        for index, (method, points) in enumerate(by_method.items()):
+        for method, points in by_method.items():
+            index = methods.index(method)
             shots, mean, std = (np.asarray(column, dtype=np.float64) for column in zip(*sorted(points)))
             all_shots.update(shots.astype(int).tolist())
-            axis.errorbar(
-                shots, mean, yerr=std, marker="o", markersize=4, capsize=3, color=colours(index % 10), label=method
-            )
+            dodge = 1.04 ** (index - (len(methods) - 1) / 2)  # side by side on the log axis: bars stay readable
+            axis.errorbar(shots * dodge, mean, yerr=std, marker="o", markersize=4, capsize=3, color=colours(index % 10))
         if chance and dataset in chance:
-            axis.axhline(chance[dataset], color="grey", linestyle=":", linewidth=1.0, label="chance")
+            axis.axhline(chance[dataset], color="grey", linestyle=":", linewidth=1.0)
+            axis.text(min(all_shots), chance[dataset] + 0.01, "chance", color="grey", fontsize=7, va="bottom")
         axis.set_xscale("log")
         axis.set_xticks(sorted(all_shots), [str(s) for s in sorted(all_shots)])
         axis.minorticks_off()
-        axis.set_ylim(0.0, 1.0)
+        axis.set_ylim(0.0, 1.02)
         axis.set_xlabel("labelled windows per class (shots)")
         axis.set_ylabel(metric)
         axis.set_title(dataset, fontsize=10)
         axis.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, frameon=False, loc="lower right")
+    handles = [Line2D([], [], color=colours(i % 10), marker="o") for i in range(len(methods))]
+    figure.legend(handles, methods, loc="lower center", ncol=min(len(methods), 3), fontsize=8, frameon=False)
     figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.06 * (1 + (len(methods) - 1) // 3), 1, 1))
     return _save(figure, path)
 
 
