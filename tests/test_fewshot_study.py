@@ -280,6 +280,34 @@ def test_study_checks_its_requests_before_training(counting_method):
         study.register_method("hand_crafted_lr", lambda d, l, s: HandCraftedLogisticRegression(s), "again")
 
 
+class MajorityClass:
+    """Not a FewShotMethod: any object with fit(windows, labels, layout) and predict(windows) joins the study."""
+
+    def __init__(self, shape_error: bool = False):
+        self.shape_error = shape_error
+
+    def fit(self, windows, labels, layout):
+        self.label = int(np.bincount(labels).argmax())
+        return self
+
+    def predict(self, windows):
+        return np.full(len(windows) + self.shape_error, self.label)
+
+
+def test_study_takes_any_estimator_and_checks_its_predictions(monkeypatch):
+    data = {"tiny": synthetic_windows(separable=True, subjects=4)}
+    protocol = study.StudyProtocol(shots=(1,), folds=2, seeds=(0,))
+    monkeypatch.setitem(study.METHODS, "majority", study.MethodEntry(lambda d, l, s: MajorityClass(), "majority"))
+    result = study.run_study(data, ["majority"], protocol, progress=False)
+    assert [run["accuracy"] for run in result.runs] == [0.25, 0.25]  # balanced classes
+    monkeypatch.setitem(study.METHODS, "broken", study.MethodEntry(lambda d, l, s: MajorityClass(True), "broken"))
+    with pytest.raises(ValueError, match="method 'broken' predicted int64 \\(33,\\) for 32 windows"):
+        study.run_study(data, ["broken"], protocol, progress=False)
+    monkeypatch.setitem(study.METHODS, "not_a_method", study.MethodEntry(lambda d, l, s: object(), "nothing"))
+    with pytest.raises(ValueError, match="'not_a_method': its factory returned a object"):
+        study.run_study(data, ["not_a_method"], protocol, progress=False)
+
+
 def test_study_scores_repeat_exactly():
     data = {"tiny": synthetic_windows(separable=False, subjects=4)}
     protocol = study.StudyProtocol(shots=(2,), folds=2, seeds=(3,))

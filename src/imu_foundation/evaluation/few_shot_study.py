@@ -15,7 +15,8 @@ Methods come from a registry: a name -> a factory ``(dataset_name, layout, seed)
     register_method("img2imu_finetuned", lambda dataset, layout, seed: MyMethod(seed=seed), "Img2Imu, fine-tuned")
 
 in a module that ``benchmarks/fewshot.py --import-methods my_module`` imports. The factory is called once per run
-(fold): a method object is fitted once.
+(fold): a method object is fitted once. A method is a ``FewShotMethod`` or any object with the same ``fit`` and
+``predict`` (:class:`FewShotEstimator`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -32,10 +33,23 @@ from tqdm.auto import tqdm
 from ..data.few_shot import FewShotFold, few_shot_folds
 from ..data.real_benchmarks import LabelledWindows, load_basic_motions, load_wrist_exercises
 from ..sensors import DeviceLayout
-from .baselines import ConvNetFromScratch, FewShotMethod, HandCraftedLogisticRegression, MiniRocketRidge
+from .baselines import ConvNetFromScratch, HandCraftedLogisticRegression, MiniRocketRidge
 from .few_shot import macro_f1
 
-MethodFactory = Callable[[str, DeviceLayout, int], FewShotMethod]
+
+@runtime_checkable
+class FewShotEstimator(Protocol):
+    """What the study needs of a method: a :class:`~imu_foundation.evaluation.baselines.FewShotMethod` is one, and
+    so is any object with these two methods (``finetuning.FewShotClassifier``, say)."""
+
+    def fit(self, windows: np.ndarray, labels: np.ndarray, layout: DeviceLayout) -> Any:
+        """Trains on ``(n, T, C)`` windows with ``(n,)`` integer labels in ``[0, K)``, recorded with ``layout``."""
+
+    def predict(self, windows: np.ndarray) -> np.ndarray:
+        """``(m,)`` integer class predictions of ``(m, T, C)`` windows."""
+
+
+MethodFactory = Callable[[str, DeviceLayout, int], FewShotEstimator]
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,9 @@ DATASETS: dict[str, Callable[[], LabelledWindows]] = {
     # 5 s windows at 50 Hz, half overlapping, of 10 subjects; folds hold out subjects.
     "wrist_exercises": lambda: load_wrist_exercises(window_s=5.0, overlap=0.5),
 }
+
+
+GROUP_NOUNS = {"subject": "subject", "sequence_id": "recording"}  # what a fold holds out, in words
 
 
 @dataclass(frozen=True)
@@ -195,6 +212,7 @@ def _plan(data: LabelledWindows, protocol: StudyProtocol, dataset: str) -> list[
 
 
 def describe_dataset(data: LabelledWindows, group_by: str) -> dict[str, Any]:
+    """What the JSON records of a dataset: size, window, classes, how the folds group windows, the layout."""
     groups = data.subjects if group_by == "subject" else data.sequence_ids
     return {
         "num_windows": len(data),
@@ -233,7 +251,12 @@ def run_study(
         plans[name] = _plan(data, protocol, name)
         described[name] = describe_dataset(data, plans[name][0][2].group_by)
         for method in methods:  # build each method once up front: a missing optional dependency fails here
-            METHODS[method].factory(name, data.layout, 0)
+            built = METHODS[method].factory(name, data.layout, 0)
+            if not isinstance(built, FewShotEstimator):
+                raise ValueError(
+                    f"method {method!r}: its factory returned a {type(built).__name__}, not an object "
+                    "with fit(windows, labels, layout) and predict(windows)."
+                )
     runs = []
     total = sum(len(plan) for plan in plans.values()) * len(methods)
     with tqdm(total=total, desc="few-shot runs", unit="run", disable=not progress) as bar:
@@ -247,7 +270,7 @@ def run_study(
                     started = time.perf_counter()
                     estimator.fit(data.windows[fold.train], data.labels[fold.train], data.layout)
                     fitted = time.perf_counter()
-                    predicted = estimator.predict(data.windows[fold.test])
+                    predicted = _checked_predictions(estimator.predict(data.windows[fold.test]), fold, data, method)
                     done = time.perf_counter()
                     runs.append(
                         {
@@ -270,9 +293,22 @@ def run_study(
     return StudyResult(protocol, described, {m: METHODS[m].description for m in methods}, runs)
 
 
+def _checked_predictions(predicted: Any, fold: FewShotFold, data: LabelledWindows, method: str) -> np.ndarray:
+    """A method's test predictions as ``(m,)`` class indices, or a ``ValueError`` naming what is wrong."""
+    predicted = np.asarray(predicted)
+    if predicted.shape != (len(fold.test),) or not np.issubdtype(predicted.dtype, np.integer):
+        raise ValueError(
+            f"method {method!r} predicted {predicted.dtype} {predicted.shape} for {len(fold.test)} windows; "
+            "predict must return one integer class per window."
+        )
+    if len(predicted) and (predicted.min() < 0 or predicted.max() >= len(data.label_names)):
+        raise ValueError(f"method {method!r} predicted classes outside [0, {len(data.label_names)}).")
+    return predicted
+
+
 def markdown_table(result: StudyResult, metric: str = "macro_f1") -> str:
     """Per dataset, a markdown table: one row per method, one column per shots setting (mean ± std over runs), and
-    the method's total fit + predict seconds."""
+    the method's fit + predict seconds summed over all its runs on the dataset."""
     if metric not in ("macro_f1", "accuracy"):
         raise ValueError(f"metric must be 'macro_f1' or 'accuracy', got {metric!r}.")
     summary = {(r["dataset"], r["method"], r["shots"]): r for r in result.summary()}
@@ -284,7 +320,8 @@ def markdown_table(result: StudyResult, metric: str = "macro_f1") -> str:
         lines += [
             f"**{dataset}** ({info['num_windows']} windows of {info['window_s']:g} s at "
             f"{info['layout']['sampling_rate_hz']:g} Hz, {info['num_classes']} classes; {label}, mean ± std over "
-            f"{runs} runs = {len(protocol.seeds)} seeds x {protocol.folds} folds by {info['folds_by']}; "
+            f"{runs} runs = {len(protocol.seeds)} seeds x {protocol.folds} folds by "
+            f"{GROUP_NOUNS[info['folds_by']]}; "
             f"chance about {1 / info['num_classes']:.2f})",
             "",
             "| method | " + " | ".join(f"{s} shot{'s' if s > 1 else ''}" for s in protocol.shots) + " | time (s) |",
@@ -316,6 +353,7 @@ def plot_curves(result: StudyResult, metric: str = "macro_f1") -> dict[str, dict
 __all__ = [
     "DATASETS",
     "METHODS",
+    "FewShotEstimator",
     "MethodEntry",
     "MethodFactory",
     "StudyProtocol",
