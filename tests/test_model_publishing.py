@@ -81,8 +81,9 @@ def test_multi3net_push_to_hub_then_auto_classes_from_the_repo_id(local_hub, tmp
 
 def test_finetuning_script_pushes_its_checkpoint(local_hub, tmp_path):
     output = tmp_path / "finetune"
-    arguments = [sys.executable, str(TRAINING / "finetune_img2imu.py"), "--pretrained", "imagenet"]
-    arguments += ["--freeze_backbone", "--shots", "1", "--epochs", "1", "--output_dir", str(output)]
+    arguments = [sys.executable, str(TRAINING / "finetune.py"), "--model", "img2imu-efficientnet-lite0-acc-gyro"]
+    arguments += ["--pretrained_weights", "imagenet", "--mode", "frozen", "--shots", "1", "--num_train_epochs", "1"]
+    arguments += ["--output_dir", str(output)]
     arguments += ["--push_to_hub", "--hub_model_id", "org/img2imu-wrist"]
     done = subprocess.run(
         arguments, env=local_hub.client_env(tmp_path), capture_output=True, text=True, timeout=600, check=False
@@ -96,5 +97,6 @@ def test_finetuning_script_pushes_its_checkpoint(local_hub, tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     result = _last_json(done.stdout)
     assert {"model.safetensors", "config.json", "preprocessor_config.json", "README.md"} <= set(result["files"])
-    assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in result["files"])  # safetensors only
+    assert not any(name.endswith((".bin", ".pkl", ".pt", ".pth")) for name in result["files"])  # safetensors only
+    assert not any(name.startswith("checkpoint-") for name in result["files"]), result["files"]
     assert result["diff"] == 0.0 and result["labels"]["0"] == "PEN"

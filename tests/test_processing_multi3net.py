@@ -114,6 +114,10 @@ def test_a_declared_layout_stands_for_the_fields_and_short_recordings_can_be_pad
     padded = extractor(do_normalize=False)(short, layout=watch, pad_short=True)["imu_values"]
     assert padded.shape == (1, 60, 6)
     torch.testing.assert_close(padded[0, 43:], padded[0, :17])  # wrapped around
+    kept = extractor(do_normalize=False)([short, short], layout=watch, whole=True)["imu_values"]
+    assert kept.shape == (2, 43, 6)  # each recording one window of its own length
+    with pytest.raises(ValueError, match="recordings of one length"):
+        extractor()([short, recording], layout=watch, whole=True)
 
 
 def test_resampled_input_gives_the_windows_of_the_model_rate():

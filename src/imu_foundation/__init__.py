@@ -21,6 +21,8 @@ _EXPORTS = {
     "create_processor": "factory",
     "list_models": "factory",
     "DeviceLayout": "sensors",
+    "pretrained_path": "pretrained",
+    "list_pretrained": "pretrained",
     **dict.fromkeys(
         (
             "Hue",

@@ -3,6 +3,8 @@
     imu-foundation demo                        # the main job on the embedded defaults (the default subcommand)
     imu-foundation simulate --activity jumping_jacks --sites left_wrist right_ankle --rate 50
     imu-foundation convert-body-model SMPL_NEUTRAL.pkl smpl_neutral.npz
+    imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g
+    imu-foundation retrieve --index outputs/index --build outputs/corpus --query "a person climbs stairs"
 
 Bad input is one line on stderr and exit status 2; a refusal to overwrite results is exit status 1. Set
 ``IMU_FOUNDATION_DEBUG=1`` to see the traceback instead.
@@ -161,10 +163,111 @@ def _run_convert_body_model(args: argparse.Namespace) -> None:
     print(f"wrote {target}: pickle-free, loads with no --trust-pickled-body-model")
 
 
+def _add_zero_shot(commands) -> None:
+    zero_shot = _subcommand(
+        commands,
+        "zero-shot",
+        "zero-shot activity labels of a recording window by window, or of a corpus split with its accuracy and "
+        "macro-F1, from a Multi^3Net checkpoint",
+        "imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g\n"
+        "  imu-foundation zero-shot outputs/basic_motions --split test --model path/to/multi3net",
+    )
+    zero_shot.add_argument("input", metavar="INPUT", help="a recording (.npy (T, C) or .csv), or a corpus / Hub id")
+    zero_shot.add_argument("--labels", nargs="+", default=None, help="the classes as free text (corpus: its classes)")
+    zero_shot.add_argument("--template", nargs="+", default=None, help="hypothesis template(s), {} for the label")
+    zero_shot.add_argument("--sampling-rate", type=float, default=None, help="the recording's rate in Hz")
+    zero_shot.add_argument("--channel-names", nargs="+", default=None, help=".npy channels (default: the model's)")
+    zero_shot.add_argument("--acc-units", default=None, help="m/s^2 (default) or g")
+    zero_shot.add_argument("--gyro-units", default=None, help="rad/s (default) or deg/s")
+    zero_shot.add_argument("--gravity", default=None, help="include (default: an accelerometer's reading) or remove")
+    zero_shot.add_argument("--window-stride-s", type=float, default=None, help="seconds between window starts")
+    zero_shot.add_argument("--pad-short", action="store_true", help="repeat recordings shorter than one window")
+    zero_shot.add_argument("--split", default=None, help="corpus split (default: test, or the only one)")
+    zero_shot.add_argument("--model", default=None, help=_MODEL_HELP)
+    zero_shot.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    zero_shot.add_argument("--batch-size", type=_positive_int, default=32, help="windows per forward (default: 32)")
+    zero_shot.add_argument("--output-dir", default="outputs/zero-shot", help="where results go (default: %(default)s)")
+    zero_shot.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    zero_shot.set_defaults(handler=_run_zero_shot)
+
+
+def _run_zero_shot(args: argparse.Namespace) -> None:
+    from .evaluation.zero_shot import ZERO_SHOT_FILES, run_zero_shot
+    from .outputs import remove_results
+
+    if args.overwrite:
+        remove_results(args.output_dir, ZERO_SHOT_FILES.values())
+    run_zero_shot(
+        args.input,
+        args.output_dir,
+        model=args.model,
+        labels=args.labels,
+        templates=args.template,
+        split=args.split,
+        window_stride_s=args.window_stride_s,
+        pad_short=args.pad_short,
+        batch_size=args.batch_size,
+        device=args.device,
+        sampling_rate=args.sampling_rate,
+        channel_names=args.channel_names,
+        acc_units=args.acc_units,
+        gyro_units=args.gyro_units,
+        gravity=args.gravity,
+    )
+
+
+def _add_retrieve(commands) -> None:
+    retrieve = _subcommand(
+        commands,
+        "retrieve",
+        "index a corpus's IMU windows with a Multi^3Net checkpoint and find the windows closest to text queries",
+        "imu-foundation retrieve --index outputs/index --build outputs/corpus --model path/to/multi3net\n"
+        '  imu-foundation retrieve --index outputs/index --query "a person climbs stairs" -k 5 --output-dir out',
+    )
+    retrieve.add_argument("--index", required=True, help="the index folder (written by --build, read otherwise)")
+    retrieve.add_argument("--build", metavar="CORPUS", default=None, help="embed this corpus folder / Hub id first")
+    retrieve.add_argument("--split", default=None, help="corpus split for --build (default: test, or the only one)")
+    retrieve.add_argument("--kind", default="exact", help="exact (default), flat, hnsw or ivf; see docs/zero_shot.md")
+    retrieve.add_argument("--query", nargs="+", default=None, help="text queries")
+    retrieve.add_argument("-k", type=_positive_int, default=5, help="results per query (default: 5)")
+    retrieve.add_argument("--model", default=None, help=_MODEL_HELP + "; queries default to the index's model")
+    retrieve.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    retrieve.add_argument("--batch-size", type=_positive_int, default=32, help="windows per forward (default: 32)")
+    retrieve.add_argument("--output-dir", default=None, help="write hits.json and retrieved.png here")
+    retrieve.add_argument("--overwrite", action="store_true", help="replace the index (--build) or result files")
+    retrieve.set_defaults(handler=_run_retrieve)
+
+
+def _run_retrieve(args: argparse.Namespace) -> None:
+    from .evaluation.retrieval import RETRIEVAL_FILES, run_retrieval
+    from .outputs import remove_results
+
+    if args.overwrite and args.output_dir:
+        remove_results(args.output_dir, RETRIEVAL_FILES.values())
+    run_retrieval(
+        args.index,
+        build=args.build,
+        split=args.split,
+        kind=args.kind,
+        queries=args.query,
+        k=args.k,
+        model=args.model,
+        output_dir=args.output_dir,
+        overwrite=args.overwrite,
+        batch_size=args.batch_size,
+        device=args.device,
+    )
+
+
+_MODEL_HELP = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
+
+
 SUBCOMMANDS: dict[str, Callable] = {
     "demo": _add_demo,
     "simulate": _add_simulate,
     "convert-body-model": _add_convert_body_model,
+    "zero-shot": _add_zero_shot,
+    "retrieve": _add_retrieve,
 }
 
 

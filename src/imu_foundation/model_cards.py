@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import platform
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
@@ -189,4 +190,71 @@ with torch.no_grad():
 print((imu.pooler_output @ text.pooler_output.T).softmax(-1))  # (windows, texts)
 """
 
-__all__ = ["CardContent", "CardResult", "TAGS", "build_model_card", "hardware", "pretrained_model_card"]
+
+def finetuned_model_card(model, preprocessor, family: str, args, training_args, results: dict[str, Any]) -> ModelCard:
+    """The card of a fine-tuned classifier: its protocol and test results, base model, layout and usage."""
+    protocol = results["protocol"]
+    words = (
+        f"{protocol['shots_per_class']} windows per class, fold {protocol['fold']} of {protocol['folds']} "
+        f"({protocol['held_out']} held out), {protocol['mode']}, seed {protocol['seed']}"
+    )
+    card_results = [
+        CardResult(
+            "time-series-classification", protocol["dataset"], protocol["dataset"], metric, results[metric], words
+        )
+        for metric in ("accuracy", "macro_f1")
+    ]
+    base = args.model if args.model != "pretrained" else "imu-foundation multi3net-small (shipped)"
+    trained = "only the new head trained" if protocol["mode"] == "frozen" else "every weight trained"
+    auto_class = "AutoModelForImageClassification" if family == "img2imu" else "AutoModelForSequenceClassification"
+    training = f"""
+- **Base model:** `{base}` ({family}); `{protocol["mode"]}`: {trained}.
+- **Data:** `{protocol["dataset"]}`, {protocol["train_windows"]} training windows ({words}); tested on all
+  {protocol["test_windows"]} windows of the held-out groups.
+- **Optimisation:** {training_args.num_train_epochs:g} epochs, batch {training_args.per_device_train_batch_size},
+  learning rate {training_args.learning_rate:g}, {training_args.lr_scheduler_type} schedule.
+- **Hardware:** {hardware()}.
+"""
+    layout = protocol["layout"]
+    call = (
+        f"sampling_rate={layout['sampling_rate_hz']:g}"
+        if family == "img2imu"
+        else f"layout=DeviceLayout.from_dict({layout!r}), whole=True"
+    )
+    usage = f"""
+import numpy as np
+from transformers import AutoFeatureExtractor, {auto_class} as Auto
+from imu_foundation import DeviceLayout
+
+model = Auto.from_pretrained("PATH_OR_REPO_ID").eval()
+preprocess = AutoFeatureExtractor.from_pretrained("PATH_OR_REPO_ID")
+shape = (2, {int(round(layout["sampling_rate_hz"] * 5))}, {len(layout["channel_names"])})  # (N, T, C), like the data
+windows = np.zeros(shape, dtype=np.float32)
+windows[..., 2] = {1.0 if layout["acc_units"] == "g" else 9.81}  # a sensor at rest, in {layout["acc_units"]}
+labels = model(**preprocess(list(windows), {call})).logits.argmax(-1)
+print([model.config.id2label[int(k)] for k in labels])
+"""
+    content = CardContent(
+        title=f"{family} fine-tuned on {protocol['dataset']} (imu-foundation)",
+        summary=f"An activity classifier for {', '.join(results['labels'])}, fine-tuned with few labels.",
+        model_name=f"{family}-{protocol['dataset']}",
+        training=training,
+        limitations="Trained on few labelled windows of one dataset: expect it to work on that device and placement.",
+        usage=usage,
+        base_model=args.model if "/" in args.model and not Path(args.model).exists() else None,
+        pipeline_tag="image-classification" if family == "img2imu" else None,  # the Hub has no IMU task
+        results=card_results,
+        extra_tags=[family, "few-shot"],
+    )
+    return build_model_card(content, preprocessor if family == "multi3net" else None)
+
+
+__all__ = [
+    "CardContent",
+    "CardResult",
+    "TAGS",
+    "build_model_card",
+    "finetuned_model_card",
+    "hardware",
+    "pretrained_model_card",
+]

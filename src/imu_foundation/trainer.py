@@ -4,7 +4,8 @@
 with ``torch.save`` (pickles: loading one can run code). :class:`SafetensorsTrainer` writes the same states as
 safetensors with a JSON skeleton (:func:`save_state` / :func:`load_state`) and the arguments as
 ``training_args.json``, so a checkpoint folder holds safetensors and JSON only and can be shared or pushed.
-Resuming reads these files (``trainer.train(resume_from_checkpoint=True)``).
+Resuming reads these files (``trainer.train(resume_from_checkpoint=True)``). With ``push_to_hub`` it pushes once, at
+the end (Trainer's intermediate pushes would carry a pickled ``training_args.bin``).
 
 The exception: DeepSpeed, FSDP and XLA runs save their sharded optimizer states through their own code (pickles,
 which transformers loads with ``weights_only=True``); the package never pushes those checkpoint folders.
@@ -23,6 +24,10 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from transformers import Trainer, TrainerCallback
 from transformers.trainer import TRAINING_ARGS_NAME
+from transformers.trainer_utils import HubStrategy
+from transformers.utils import logging
+
+logger = logging.get_logger(__name__)
 
 TRAINING_ARGS_JSON = "training_args.json"
 OPTIMIZER_FILE = "optimizer.safetensors"
@@ -121,11 +126,17 @@ class SafetensorsTrainer(Trainer):
     """``Trainer`` whose checkpoints hold safetensors and JSON only, and that logs each ``*_loss`` field of the
     model's output (e.g. Multi^3Net's ``text_imu_loss``) next to the total ``loss``, averaged like it."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, training_curves: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.args.push_to_hub and self.args.hub_strategy != HubStrategy.END:
+            # Trainer's pushes during training copy a pickled training_args.bin next to the weights; push once, at
+            # the end, from the folder save_model wrote (safetensors and JSON).
+            logger.info("SafetensorsTrainer pushes to the Hub once, at the end of training (hub_strategy='end').")
+            self.args.hub_strategy = HubStrategy.END
         self._loss_terms: dict[str, torch.Tensor] = {}
         self._loss_term_steps = 0
-        self.add_callback(TrainingCurvesCallback())
+        if training_curves:
+            self.add_callback(TrainingCurvesCallback())
 
     # -- loss terms -----------------------------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs: bool = False, num_items_in_batch=None):
@@ -207,9 +218,9 @@ class TrainingCurvesCallback(TrainerCallback):
     """Draws the logged losses (total and terms, training and evaluation) to ``training_curves.png`` at the end."""
 
     def on_train_end(self, args, state, control, **kwargs):
-        if state.is_world_process_zero and state.log_history:
-            from .plotting import save_training_curves
+        from .plotting import loss_series, save_training_curves
 
+        if state.is_world_process_zero and loss_series(state.log_history):  # a very short run may have logged none
             save_training_curves(state.log_history, Path(args.output_dir) / TRAINING_CURVES)
 
 

@@ -1,16 +1,13 @@
-"""Class-name prompts of the real benchmarks, and zero-shot scoring with them.
+"""Class-name prompts of the real benchmarks, and zero-shot scoring of their windows with them.
 
 The prompts are fixed before any test number is looked at: each class's name in plain words (the benchmarks' own
-labels, with abbreviations written out), put into every template of :data:`TEMPLATES`; a class's text embedding is
-the renormalised mean of its templates' embeddings (CLIP's prompt ensemble). Nothing here is tuned on test labels.
+labels, abbreviations written out), put into every template of :data:`TEMPLATES`; a class's text embedding is the
+renormalised mean over its templates (the zero-shot pipeline's prompt ensemble). Nothing here is tuned on test labels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
-import torch
 
 TEMPLATES: tuple[str, ...] = ("{}", "a person {}", "someone is {}", "a person who is {}")
 # Class names as gerund phrases ("a person {}" reads naturally), keyed by each benchmark's labels.
@@ -33,49 +30,34 @@ CLASS_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-@torch.no_grad()
-def class_text_embeddings(
-    model, tokenizer, class_texts: Sequence[str], templates: Sequence[str] = TEMPLATES
-) -> torch.Tensor:
-    """``(K, D)`` normalised text embeddings of ``K`` classes, each the mean over ``templates`` (renormalised)."""
-    prompts = [template.format(text) for text in class_texts for template in templates]
-    tokens = tokenizer(prompts, padding=True, truncation=True, max_length=256, return_tensors="pt")
-    names = ("input_ids", "attention_mask", "token_type_ids")
-    tokens = {k: v.to(model.device) for k, v in tokens.items() if k in names}
-    embeds = model.get_text_features(**tokens).pooler_output.view(len(class_texts), len(templates), -1)
-    return torch.nn.functional.normalize(embeds.mean(dim=1), dim=-1)
+def zero_shot_scores(model, processor, data, benchmark: str, batch_size: int = 64) -> np.ndarray:
+    """``(N, K)`` zero-shot probabilities of :class:`LabelledWindows` ``data`` over its classes (in the order of
+    ``data.label_names``), each window whole, with ``benchmark``'s class prompts and :data:`TEMPLATES`."""
+    from ..pipelines import ZeroShotImuClassificationPipeline
 
-
-@torch.no_grad()
-def window_embeddings(model, processor, windows: np.ndarray, layout, batch_size: int = 64) -> torch.Tensor:
-    """``(N, D)`` normalised IMU embeddings of ``(N, T, C)`` windows recorded with ``layout`` (each window whole:
-    resampled to the model's rate, repeated to one model window if shorter)."""
-    extractor = processor.feature_extractor if hasattr(processor, "feature_extractor") else processor
-    chunks = []
-    for start in range(0, len(windows), batch_size):
-        batch = list(windows[start : start + batch_size])
-        inputs = extractor(batch, layout=layout, pad_short=True, return_recording_index=True)
-        embeds = model.get_imu_features(
-            imu_values=inputs["imu_values"].to(model.device), imu_channel_ids=inputs["imu_channel_ids"].to(model.device)
-        ).pooler_output
-        # A recording longer than one model window gives several: their mean embedding stands for the recording.
-        index = inputs["recording_index"].to(model.device)
-        summed = torch.zeros(len(batch), embeds.shape[1], device=model.device).index_add_(0, index, embeds)
-        chunks.append(torch.nn.functional.normalize(summed, dim=-1))
-    return torch.cat(chunks)
+    texts = [CLASS_TEXTS[benchmark][name] for name in data.label_names]
+    was_training = model.training
+    classifier = ZeroShotImuClassificationPipeline(
+        model=model, tokenizer=processor.tokenizer, feature_extractor=processor.feature_extractor
+    )
+    try:
+        results = classifier(
+            list(data.windows), candidate_labels=texts, hypothesis_template=list(TEMPLATES), layout=data.layout,
+            whole=True, batch_size=batch_size,
+        )  # fmt: skip
+    finally:
+        model.train(was_training)
+    index = {text: k for k, text in enumerate(texts)}
+    scores = np.zeros((len(results), len(texts)))
+    for row, ranked in enumerate(results):
+        for entry in ranked:
+            scores[row, index[entry["label"]]] = entry["score"]
+    return scores
 
 
 def zero_shot_predictions(model, processor, data, benchmark: str) -> np.ndarray:
-    """Predicted class indices ``(N,)`` of :class:`LabelledWindows` ``data`` from ``benchmark``'s class prompts."""
-    texts = [CLASS_TEXTS[benchmark][name] for name in data.label_names]
-    was_training = model.training
-    model.eval()
-    try:
-        classes = class_text_embeddings(model, processor.tokenizer, texts)
-        windows = window_embeddings(model, processor, data.windows, data.layout)
-    finally:
-        model.train(was_training)
-    return (windows @ classes.T).argmax(dim=1).cpu().numpy()
+    """Predicted class indices ``(N,)`` of :func:`zero_shot_scores`."""
+    return zero_shot_scores(model, processor, data, benchmark).argmax(axis=1)
 
 
 def zero_shot_accuracy(model, processor, data, benchmark: str) -> float:
@@ -83,11 +65,4 @@ def zero_shot_accuracy(model, processor, data, benchmark: str) -> float:
     return float((zero_shot_predictions(model, processor, data, benchmark) == data.labels).mean())
 
 
-__all__ = [
-    "CLASS_TEXTS",
-    "TEMPLATES",
-    "class_text_embeddings",
-    "window_embeddings",
-    "zero_shot_accuracy",
-    "zero_shot_predictions",
-]
+__all__ = ["CLASS_TEXTS", "TEMPLATES", "zero_shot_accuracy", "zero_shot_predictions", "zero_shot_scores"]

@@ -248,6 +248,44 @@ class Multi3NetConfig(PreTrainedConfig):
         """Width of the text tower's sentence embedding (384 for MiniLM): the size of ``sentence_embeds``."""
         return self.text_config.hidden_size
 
+    # ------------------------------------------------------------------------------------------------------------
+    # Pipelines recorded in checkpoints (config.json "custom_pipelines")
+    # ------------------------------------------------------------------------------------------------------------
+    @property
+    def custom_pipelines(self) -> dict[str, dict]:
+        """The pipelines ``transformers.pipeline`` should take from the checkpoint's code (``trust_remote_code``).
+
+        Saved dual-encoder configs record the pipelines of ``pipeline_multi3net.py`` (:meth:`to_dict`), a file
+        transformers copies next to the weights because it is imported here. ``transformers.pipeline`` runs a
+        recorded pipeline from the checkpoint's code before it looks at its registry, so the tasks this interpreter
+        already serves with the same class (``imu_foundation`` imported) are left out: there, the registered
+        pipeline runs, as the registered model classes do.
+        """
+        from .pipeline_multi3net import registered_in_this_interpreter
+
+        recorded = self._recorded_pipelines()
+        return {task: record for task, record in recorded.items() if not registered_in_this_interpreter(task, record)}
+
+    @custom_pipelines.setter
+    def custom_pipelines(self, value: dict) -> None:
+        # The record is derived from this code on every save (to_dict); the value read back from config.json, or
+        # set by Pipeline.save_pretrained, is that same record, so it is not kept.
+        pass
+
+    def _recorded_pipelines(self) -> dict[str, dict]:
+        from .pipeline_multi3net import DUAL_ENCODER, custom_pipelines_record
+
+        if self.architectures and DUAL_ENCODER not in self.architectures:
+            return {}  # a classifier checkpoint has no text tower for them
+        return custom_pipelines_record()
+
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        recorded = self._recorded_pipelines()
+        if recorded:
+            output["custom_pipelines"] = recorded
+        return output
+
     def validate_architecture(self):
         """Checks values that would otherwise fail deep inside the model."""
         if self.reconstruction_mode not in self.reconstruction_modes:

@@ -9,7 +9,9 @@ Steps, per recording ``(T, C)`` described by its channel names, rate, units and 
 2. units: accelerometers to ``acc_units``, gyroscopes to ``gyro_units`` (the model's);
 3. resampling to ``sampling_rate`` (band-limited, no aliasing; constants such as gravity pass exactly);
 4. windows of ``window_length`` samples every ``window_stride`` samples; a shorter tail is dropped; a recording
-   shorter than one window is an error unless ``pad_short=True`` (then it is repeated to fill one window);
+   shorter than one window is an error unless ``pad_short=True`` (then it is repeated to fill one window). With
+   ``whole=True`` each recording is one window as long as it is (already-cut windows; the IMU tower takes any
+   length up to ``max_time_patches`` patches);
 5. per-channel normalisation ``(x - mean) / std``. Unset statistics default by sensor: mean 0 and a scale of 1 g for
    accelerometers, 1 rad/s for gyroscopes, 1 otherwise, so the gravity direction (the sensor's orientation) is kept.
 
@@ -246,6 +248,7 @@ class Multi3NetFeatureExtractor(SequenceFeatureExtractor):
         gravity: str | None = None,
         layout: DeviceLayout | None = None,
         pad_short: bool = False,
+        whole: bool = False,
         check_units: bool | None = None,
         return_recording_index: bool = False,
         return_tensors: str | None = "pt",
@@ -262,6 +265,8 @@ class Multi3NetFeatureExtractor(SequenceFeatureExtractor):
             gravity: ``"include"`` (default; what accelerometers measure) or ``"remove"`` (linear acceleration).
             layout: a :class:`DeviceLayout` declaring all of the above at once.
             pad_short: repeat a recording shorter than one window to fill it (otherwise an error).
+            whole: keep each recording as one window of its own length (recordings of one call must then have the
+                same length); for windows already cut, e.g. a benchmark's.
             check_units: reject readings that cannot be in the declared units (default: the extractor's setting).
             return_recording_index: also return ``recording_index (N,)``, the input recording of each window.
             return_tensors: ``"pt"`` or ``"np"``.
@@ -274,7 +279,13 @@ class Multi3NetFeatureExtractor(SequenceFeatureExtractor):
         layout = self.input_layout(layout, sampling_rate, channel_names, acc_units, gyro_units, gravity)
         check = self.check_units if check_units is None else check_units
         recordings = self._prepare(imu, layout, check_units=check)
-        windows = [self.window(r, pad_short) for r in recordings]
+        if whole:
+            lengths = sorted({r.shape[0] for r in recordings})
+            if len(lengths) > 1:
+                raise ValueError(f"whole=True needs recordings of one length at the model's rate, got {lengths}.")
+            windows = [r[None] for r in recordings]
+        else:
+            windows = [self.window(r, pad_short) for r in recordings]
         index = torch.cat([torch.full((len(w),), i, dtype=torch.long) for i, w in enumerate(windows)])
         values = torch.cat(windows)
         if self.do_normalize:

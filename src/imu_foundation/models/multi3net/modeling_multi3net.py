@@ -888,6 +888,12 @@ class Multi3NetForImuClassification(Multi3NetPreTrainedModel):
     from a :class:`Multi3NetModel` checkpoint (same ``imu_model.*`` weight names).
     """
 
+    # A pre-trained Multi3NetModel's other parts (text and pose towers, projections, decoders) are not needed here.
+    _keys_to_ignore_on_load_unexpected = [
+        r"^(text_model|pose_model|text_projection|imu_projection|pose_projection|pose2imu|imu_reconstruction)\.",
+        r"^logit_scale_",
+    ]
+
     def __init__(self, config: Multi3NetConfig):
         super().__init__(config)
         self.imu_model = build_imu_tower(config)
