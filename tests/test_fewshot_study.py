@@ -308,6 +308,17 @@ def test_study_takes_any_estimator_and_checks_its_predictions(monkeypatch):
         study.run_study(data, ["not_a_method"], protocol, progress=False)
 
 
+def test_study_runs_the_fine_tuning_classifier(monkeypatch):
+    """finetuning.FewShotClassifier (a Trainer-fine-tuned model) joins the study through the registry as it is."""
+    from imu_foundation.finetuning import FewShotClassifier
+
+    factory = lambda d, l, s: FewShotClassifier(model="multi3net-tiny", training={"num_train_epochs": 1}, seed=s)  # noqa: E731
+    monkeypatch.setitem(study.METHODS, "multi3net_tiny", study.MethodEntry(factory, "Multi^3Net-tiny, fine-tuned"))
+    data = {"tiny": synthetic_windows(separable=True, subjects=4)}
+    result = study.run_study(data, ["multi3net_tiny"], study.StudyProtocol(shots=(2,), folds=2, seeds=(0,)), False)
+    assert len(result.runs) == 2 and all(0.0 <= run["macro_f1"] <= 1.0 for run in result.runs)
+
+
 def test_study_scores_repeat_exactly():
     data = {"tiny": synthetic_windows(separable=False, subjects=4)}
     protocol = study.StudyProtocol(shots=(2,), folds=2, seeds=(3,))
