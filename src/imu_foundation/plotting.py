@@ -7,7 +7,7 @@ needed and the global backend of an interactive session is left alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +16,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from .sensors import split_channel_name
 
@@ -251,6 +252,53 @@ def save_training_curves(log_history: Sequence[dict], path: str | Path, title: s
     return _save(figure, path)
 
 
+def save_few_shot_plot(
+    curves: Mapping[str, Mapping[str, Sequence[tuple[int, float, float]]]],
+    path: str | Path,
+    chance: Mapping[str, float] | None = None,
+    metric: str = "macro-F1",
+    title: str = "Few-shot classification against labelled windows per class",
+) -> Path:
+    """Saves a PNG of a score against the number of shots: one panel per dataset, one line per method, error bars.
+
+    Args:
+        curves: ``{dataset: {method: [(shots, mean, std), ...]}}`` (the study's ``plot_curves``).
+        path: the PNG to write (parent folders are created).
+        chance: per dataset, the chance level to draw as a dotted line (``1 / classes``).
+        metric: the score's name, for the y axis (it is drawn on [0, 1]).
+    """
+    if not curves or not all(curves.values()):
+        raise ValueError("curves must hold at least one dataset, each with at least one method.")
+    methods = list(dict.fromkeys(method for by_method in curves.values() for method in by_method))
+    figure = _figure(4.6 * len(curves), 4.4)
+    axes = figure.subplots(1, len(curves), squeeze=False)[0]
+    colours = matplotlib.colormaps["tab10"]
+    for axis, (dataset, by_method) in zip(axes, curves.items()):
+        all_shots = set()
+        for method, points in by_method.items():
+            index = methods.index(method)
+            shots, mean, std = (np.asarray(column, dtype=np.float64) for column in zip(*sorted(points)))
+            all_shots.update(shots.astype(int).tolist())
+            dodge = 1.04 ** (index - (len(methods) - 1) / 2)  # side by side on the log axis: bars stay readable
+            axis.errorbar(shots * dodge, mean, yerr=std, marker="o", markersize=4, capsize=3, color=colours(index % 10))
+        if chance and dataset in chance:
+            axis.axhline(chance[dataset], color="grey", linestyle=":", linewidth=1.0)
+            axis.text(min(all_shots), chance[dataset] + 0.01, "chance", color="grey", fontsize=7, va="bottom")
+        axis.set_xscale("log")
+        axis.set_xticks(sorted(all_shots), [str(s) for s in sorted(all_shots)])
+        axis.minorticks_off()
+        axis.set_ylim(0.0, 1.02)
+        axis.set_xlabel("labelled windows per class (shots)")
+        axis.set_ylabel(metric)
+        axis.set_title(dataset, fontsize=10)
+        axis.grid(alpha=0.3)
+    handles = [Line2D([], [], color=colours(i % 10), marker="o") for i in range(len(methods))]
+    figure.legend(handles, methods, loc="lower center", ncol=min(len(methods), 3), fontsize=8, frameon=False)
+    figure.suptitle(title, fontsize=10)
+    figure.tight_layout(rect=(0, 0.06 * (1 + (len(methods) - 1) // 3), 1, 1))
+    return _save(figure, path)
+
+
 def save_label_timeline(
     start_s: Sequence[float] | np.ndarray,
     end_s: Sequence[float] | np.ndarray,
@@ -388,6 +436,7 @@ __all__ = [
     "pca_2d",
     "save_confusion_matrix",
     "save_embedding_plot",
+    "save_few_shot_plot",
     "save_imu_plot",
     "save_label_timeline",
     "save_retrieved_windows",

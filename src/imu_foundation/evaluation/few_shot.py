@@ -76,23 +76,28 @@ def max_shots(labels: np.ndarray, subjects: np.ndarray, folds: int, seed: int) -
     return int(np.min(counts))
 
 
-def _standardise(train: torch.Tensor, test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """z-scores both ``(n, D)`` sets with the training set's statistics.
+def fit_standardisation(train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and scale ``(D,)`` that z-score ``(n, D)`` features with the training set's statistics.
 
-    Features (nearly) constant on the training set, relative to the most variable one, are only centred.
+    Features (nearly) constant on the training set, relative to the most variable one, get scale 1: only centred.
     """
     mean, std = train.mean(dim=0), train.std(dim=0)
-    std = torch.where(std > 1e-6 * std.max(), std, torch.ones_like(std))
+    return mean, torch.where(std > 1e-6 * std.max(), std, torch.ones_like(std))
+
+
+def _standardise(train: torch.Tensor, test: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """z-scores both ``(n, D)`` sets with the training set's statistics (:func:`fit_standardisation`)."""
+    mean, std = fit_standardisation(train)
     return (train - mean) / std, (test - mean) / std
 
 
-def logistic_regression_predict(
-    train: torch.Tensor, train_labels: torch.Tensor, test: torch.Tensor, num_classes: int, C: float = 1.0
-) -> torch.Tensor:
-    """Multinomial L2 logistic regression (L-BFGS, zero start: deterministic); returns ``(m,)`` test predictions.
+def fit_logistic_regression(
+    train: torch.Tensor, train_labels: torch.Tensor, num_classes: int, C: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Multinomial L2 logistic regression (L-BFGS, zero start: deterministic): ``(D, K)`` weights, ``(K,)`` bias.
 
     Minimises ``mean cross-entropy + ||W||^2 / (2 C n)`` (scikit-learn's objective divided by ``n``); the bias is
-    not penalised. ``train`` ``(n, D)`` and ``test`` ``(m, D)`` float64, already standardised.
+    not penalised. ``train`` ``(n, D)`` float64, already standardised; ``train_labels`` ``(n,)`` in ``[0, K)``.
     """
     weight = torch.zeros(train.shape[1], num_classes, dtype=train.dtype, requires_grad=True)
     bias = torch.zeros(num_classes, dtype=train.dtype, requires_grad=True)
@@ -106,8 +111,16 @@ def logistic_regression_predict(
         return loss
 
     optimiser.step(closure)
-    with torch.no_grad():
-        return (test @ weight + bias).argmax(dim=1)
+    return weight.detach(), bias.detach()
+
+
+def logistic_regression_predict(
+    train: torch.Tensor, train_labels: torch.Tensor, test: torch.Tensor, num_classes: int, C: float = 1.0
+) -> torch.Tensor:
+    """:func:`fit_logistic_regression` on ``train`` ``(n, D)``; returns the ``(m,)`` predictions for ``test`` ``(m, D)``
+    (both float64, already standardised)."""
+    weight, bias = fit_logistic_regression(train, train_labels, num_classes, C)
+    return (test @ weight + bias).argmax(dim=1)
 
 
 def nearest_class_mean_predict(
@@ -184,6 +197,8 @@ __all__ = [
     "classification_scores",
     "draw_shots",
     "few_shot_scores",
+    "fit_logistic_regression",
+    "fit_standardisation",
     "logistic_regression_predict",
     "macro_f1",
     "max_shots",
