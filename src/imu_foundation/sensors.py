@@ -292,7 +292,7 @@ def check_plausible_units(
 
     Accelerometers: no wearable reads beyond 32 g, so larger readings are in mg, cm/s^2 or similar; with gravity
     included the median magnitude is about 1 g, which tells g from m/s^2 and catches a wrong gravity mode.
-    Gyroscopes: no consumer gyroscope reads beyond 2000 deg/s (35 rad/s), so larger rad/s readings are deg/s.
+    Gyroscopes: no consumer gyroscope reads beyond 2000 deg/s (34.9 rad/s), so much larger rad/s readings are deg/s.
     """
     check_units(acc_units, gyro_units, gravity)
     values = np.asarray(values, dtype=np.float64).reshape(-1, len(names))
