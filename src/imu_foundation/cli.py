@@ -262,6 +262,30 @@ def _run_retrieve(args: argparse.Namespace) -> None:
 _MODEL_HELP = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
 
 
+# Commands whose words go straight to a library ``main`` that parses them with ``TrainingArguments`` (every field is
+# an option; ``--help`` lists them): they are listed in the help below but not parsed here.
+TRAINER_COMMANDS = {
+    "pretrain": (
+        ".pretraining",
+        "pre-train Multi^3Net on a synthetic corpus (built first when missing) with the Trainer; any "
+        "TrainingArguments field is an option, e.g. --corpus corpora/library-20k --corpus_windows 20000 "
+        "--output_dir runs/small",
+    ),
+    "finetune": (
+        ".finetuning",
+        "fine-tune Img2Imu or Multi^3Net on a few labelled windows (one fold of the few-shot protocol) with the "
+        "Trainer, e.g. --model pretrained --dataset wrist_exercises --shots 10 --output_dir runs/wrist",
+    ),
+}
+
+
+def _run_trainer_command(name: str, arguments: list[str]) -> None:
+    import importlib
+
+    module = importlib.import_module(TRAINER_COMMANDS[name][0], __package__)
+    module.main(arguments, prog=f"imu-foundation {name}")
+
+
 SUBCOMMANDS: dict[str, Callable] = {
     "demo": _add_demo,
     "simulate": _add_simulate,
@@ -297,15 +321,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
     for add in SUBCOMMANDS.values():
         add(commands)
+    for name, (_, summary) in TRAINER_COMMANDS.items():
+        commands.add_parser(name, help=summary)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``imu-foundation`` console script; ``demo`` runs when no subcommand is named."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in {**SUBCOMMANDS, **TRAINER_COMMANDS} and argv[0] not in ("-h", "--help")):
         argv = [DEFAULT_SUBCOMMAND, *argv]
-    args = build_parser().parse_args(argv)
+    if argv[0] in TRAINER_COMMANDS:
+        args = argparse.Namespace(command=argv[0], handler=lambda _: _run_trainer_command(argv[0], argv[1:]))
+    else:
+        args = build_parser().parse_args(argv)
     try:
         args.handler(args)
     except FileExistsError as error:

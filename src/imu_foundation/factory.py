@@ -61,6 +61,34 @@ def list_models() -> list[str]:
     return sorted(_variants())
 
 
+def training_config(name: str) -> dict[str, Any]:
+    """The ``TrainingArguments`` fields in ``hub_configs/training/<name>.json`` (``"pretrain-multi3net-small"``)."""
+    for folder in _CONFIG_DIRS:
+        path = folder / "training" / f"{name}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+    raise ValueError(f"No training config {name!r} in hub_configs/training.")
+
+
+def parse_training_arguments(dataclass_type, argv: list[str], default_config: str, prog: str | None = None):
+    """``(arguments, TrainingArguments)`` from command-line words: the defaults of ``TrainingArguments`` come from
+    ``hub_configs/training/<default_config>.json`` (or the JSON file after ``--training_config``), and every field of
+    either dataclass can be overridden with ``--field value``."""
+    from transformers import HfArgumentParser, TrainingArguments
+
+    argv = list(argv)
+    defaults = training_config(default_config)
+    if "--training_config" in argv:
+        at = argv.index("--training_config")
+        if at + 1 == len(argv):
+            raise ValueError("--training_config needs the path of a JSON file of TrainingArguments fields.")
+        defaults = json.loads(Path(argv[at + 1]).read_text())
+        del argv[at : at + 2]
+    parser = HfArgumentParser((dataclass_type, TrainingArguments), prog=prog)
+    parser.set_defaults(**defaults)
+    return parser.parse_args_into_dataclasses(argv)
+
+
 def get_variant(name: str) -> dict[str, Any]:
     """The parsed JSON of a named variant."""
     variants = _variants()

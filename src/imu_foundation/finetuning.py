@@ -312,6 +312,22 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
     return results
 
 
+def main(argv: list[str] | None = None, prog: str | None = None) -> dict[str, Any]:
+    """The command line of :func:`finetune` (``imu-foundation finetune``, ``training/finetune.py``)."""
+    import sys
+
+    from .factory import parse_training_arguments
+
+    args, training_args = parse_training_arguments(
+        FineTuningArguments, sys.argv[1:] if argv is None else argv, "finetune", prog=prog
+    )
+    results = finetune(args, training_args)
+    if training_args.should_save:
+        summary = {key: results[key] for key in ("accuracy", "macro_f1")}
+        print(json.dumps({"protocol": results["protocol"], **summary}, indent=2))
+    return results
+
+
 __all__ = [
     "BUILT_IN_DATASETS",
     "FewShotClassifier",
@@ -321,4 +337,5 @@ __all__ = [
     "few_shot_split",
     "finetune",
     "load_labelled_windows",
+    "main",
 ]

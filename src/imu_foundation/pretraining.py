@@ -30,6 +30,11 @@ from .data.augmentation import SensorVariety
 from .trainer import SafetensorsTrainer
 
 DEFAULT_VARIANT = "multi3net-small"
+# The corpus the shipped checkpoint is pre-trained on: every site a device is usually worn at (watches, phones in
+# trouser pockets or on a belt, chest straps, ankle bands), at the model's rate, in windows of the longest crop.
+CORPUS_SITES = (
+    "left_wrist", "right_wrist", "left_thigh", "right_thigh", "pelvis", "chest", "left_ankle", "right_ankle",
+)  # fmt: skip
 
 
 @dataclass
@@ -38,6 +43,8 @@ class PretrainingArguments:
 
     Attributes:
         corpus: a corpus in the package's schema: a ``save_to_disk`` folder or a Hub dataset id.
+        corpus_windows: when ``corpus`` is a folder that does not exist, build the package's pre-training corpus
+            there first (:func:`build_pretraining_corpus`), with this many windows.
         model: a ``hub_configs/`` Multi^3Net variant, or a folder of a model to continue from.
         config_overrides: JSON object of config fields to change, e.g. ``'{"reconstruction_loss_weight": 0}'``.
         train_split / eval_split: the corpus splits (``eval_split`` may be absent from the corpus).
@@ -50,6 +57,9 @@ class PretrainingArguments:
     """
 
     corpus: str = field(metadata={"help": "save_to_disk folder or Hub dataset id of a corpus in the package schema"})
+    corpus_windows: int | None = field(
+        default=None, metadata={"help": "build the package's pre-training corpus of this size if --corpus is missing"}
+    )
     model: str = field(default=DEFAULT_VARIANT, metadata={"help": "hub_configs variant, or a model folder"})
     config_overrides: str = field(default="{}", metadata={"help": "JSON of config fields to change"})
     train_split: str = "train"
@@ -67,6 +77,26 @@ class PretrainingArguments:
             return None
         fields = json.loads(self.sensor_variety)
         return SensorVariety(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+
+def build_pretraining_corpus(path: str | Path, num_windows: int, pose_rate_hz: float, seed: int = 0, num_proc: int = 1):
+    """Builds the package's pre-training corpus at ``path``: generated library motions (activity transitions, rests,
+    varied captions), IMU simulated at :data:`CORPUS_SITES` on the embedded body, 20 Hz, 10 s windows half
+    overlapping, pose at ``pose_rate_hz``; 95 % train, 5 % validation, split by motion."""
+    from .data.synthetic_corpus import CorpusSettings, LibrarySource, build_synthetic_corpus
+
+    settings = CorpusSettings(
+        sites=CORPUS_SITES, sampling_rate_hz=20.0, window_s=10.0, overlap=0.5, pose_rate_hz=pose_rate_hz
+    )
+    corpus = build_synthetic_corpus(
+        LibrarySource(),
+        settings,
+        seed=seed,
+        num_windows=num_windows,
+        split_fractions={"train": 0.95, "validation": 0.05},
+        num_proc=num_proc,
+    )
+    return corpus.save_to_disk(path)
 
 
 def load_corpus(source: str):
@@ -120,6 +150,18 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
     training_args = join_processes(training_args)
     check_launch(training_args.world_size)
     folder = inspect_run_folder(training_args.output_dir, args.resume, args.overwrite)
+    if args.corpus_windows and not Path(args.corpus).exists():
+        from .factory import get_variant, list_models
+        from .utils import available_cpus
+
+        pose_fps = 10.0
+        if args.model in list_models():
+            pose_fps = get_variant(args.model)["config"].get("pose_config", {}).get("fps", pose_fps)
+        with training_args.main_process_first(desc="building the pre-training corpus"):
+            if training_args.process_index == 0:
+                build_pretraining_corpus(
+                    args.corpus, args.corpus_windows, pose_fps, training_args.seed, num_proc=available_cpus()
+                )
     corpus = load_corpus(args.corpus)
     if args.train_split not in corpus:
         raise ValueError(f"the corpus has no split {args.train_split!r}; it has {list(corpus)}.")
@@ -201,4 +243,27 @@ class Multi3NetPretrainer(SafetensorsTrainer):
         return metrics
 
 
-__all__ = ["DEFAULT_VARIANT", "PretrainingArguments", "build_model_and_processor", "load_corpus", "pretrain"]
+def main(argv: list[str] | None = None, prog: str | None = None) -> dict[str, Any]:
+    """The command line of :func:`pretrain` (``imu-foundation pretrain``, ``training/pretrain_multi3net.py``)."""
+    import sys
+
+    from .factory import parse_training_arguments
+
+    args, training_args = parse_training_arguments(
+        PretrainingArguments, sys.argv[1:] if argv is None else argv, "pretrain-multi3net-small", prog=prog
+    )
+    metrics = pretrain(args, training_args)
+    if training_args.should_save:
+        print(json.dumps(metrics, indent=2, default=str))
+    return metrics
+
+
+__all__ = [
+    "DEFAULT_VARIANT",
+    "PretrainingArguments",
+    "build_model_and_processor",
+    "build_pretraining_corpus",
+    "load_corpus",
+    "main",
+    "pretrain",
+]
