@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 import torch
 
+from imu_foundation.simulation import motion_library
 from imu_foundation.simulation.motion import MotionSequence
 from imu_foundation.simulation.motion_library import (
     ACTIVITIES,
+    GeneratorContext,
     PoseBuilder,
     generate_motion,
     list_activities,
@@ -90,6 +92,24 @@ def test_registry_has_at_least_20_described_activities():
         assert 0 < low <= high
         assert 0 < spec.duration_s[0] <= spec.duration_s[1]
     assert len(ONE_HANDED) >= 8
+
+
+def test_an_activity_is_one_decorated_function():
+    try:
+
+        @motion_library.activity(
+            "test_nodding", cycle_hz=(1.0, 1.0), cycle="nod", captions=("a person nods {speed_word}",)
+        )
+        def nodding(body: PoseBuilder, ctx: GeneratorContext) -> None:
+            body.head(flex_deg=10.0 * torch.sin(ctx.phase))
+
+        assert "test_nodding" in list_activities() and ACTIVITIES["test_nodding"].generator is nodding
+        motion = generate_motion("test_nodding", 0, duration_s=2.0, sway=0.0)
+        assert motion.captions[0].startswith("a person nods")
+        nod = motion.body_pose[:, J["head"] - 1, 0]
+        assert float(nod.max() - nod.min()) > 0.15  # the head takes 0.6 of +-10 degrees
+    finally:
+        ACTIVITIES.pop("test_nodding", None)
 
 
 @pytest.mark.parametrize(
