@@ -19,7 +19,6 @@ motions, and the simulation runs single-threaded (thread count changes float sum
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import hashlib
 import math
@@ -43,6 +42,7 @@ from ..simulation import (
     pose_representation,
     simulate_imu,
 )
+from ..simulation.motion_io import read_humanml3d_captions, read_sentences, read_smplx_params
 from ..simulation.resample import num_resampled_frames
 from .schema import (
     ACC_UNITS,
@@ -353,55 +353,6 @@ def _subset(refs: list[dict[str, Any]], limit: int | None, seed: int) -> list[di
     return [refs[i] for i in chosen]
 
 
-def read_sentences(path: str | Path) -> dict[str, str]:
-    """``SENTENCE_NAME -> SENTENCE`` from a How2Sign-style CSV (tab- or comma-separated, with a header row)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"sentences CSV not found: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = handle.readline()
-        handle.seek(0)
-        reader = csv.DictReader(handle, delimiter="\t" if "\t" in header else ",")
-        missing = {"SENTENCE_NAME", "SENTENCE"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)}; it has {reader.fieldnames}.")
-        sentences = {}
-        for line, row in enumerate(reader, start=2):
-            name, sentence = (row.get("SENTENCE_NAME") or "").strip(), (row.get("SENTENCE") or "").strip()
-            if not name or not sentence:
-                raise ValueError(f"{path}, line {line}: empty SENTENCE_NAME or SENTENCE.")
-            sentences[name] = sentence
-    return sentences
-
-
-def read_humanml3d_captions(path: str | Path) -> list[tuple[str, float | None, float | None]]:
-    """``(caption, start_s, end_s)`` per line of a HumanML3D text file; ``None`` times mean the whole sequence.
-
-    Lines are ``caption#tokens#start#end``; ``0#0``, ``nan`` or missing times cover the whole sequence.
-    """
-    path = Path(path)
-    captions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split("#")
-        text = parts[0].strip()
-        if not text:
-            raise ValueError(f"{path}, line {number}: empty caption.")
-        start = end = None
-        if len(parts) >= 4:
-            try:
-                start, end = float(parts[2]), float(parts[3])
-            except ValueError as error:
-                raise ValueError(f"{path}, line {number}: start/end are not numbers: {parts[2:4]}.") from error
-            if not (math.isfinite(start) and math.isfinite(end)) or (start == 0.0 and end == 0.0):
-                start = end = None
-            elif end <= start:
-                raise ValueError(f"{path}, line {number}: end {end} s is not after start {start} s.")
-        captions.append((text, start, end))
-    return captions
-
-
 # ----------------------------------------------------------------------------------------------------------------------
 # Loading one motion (inside a worker)
 # ----------------------------------------------------------------------------------------------------------------------
@@ -432,42 +383,12 @@ def load_motion(ref: dict[str, Any], settings: CorpusSettings) -> LoadedMotion:
         source |= {"captions_file": ref["text_path"] is not None}
         return LoadedMotion(motion, captions, "", ref["subject"], source)
     if kind == "smplx_sentences":
-        params, fps = _read_smplx(Path(ref["path"]))
+        params, fps = read_smplx_params(ref["path"])
         fps = fps or ref["fps"]
         motion = MotionSequence.from_smplx_params(params, fps, up_axis=ref["up_axis"], sequence_id=ref["sequence_id"])
         source = {"kind": kind, "sequence": ref["sequence_id"], "fps": fps, "num_frames": motion.num_frames}
         return LoadedMotion(motion, [(c, None, None) for c in ref["captions"]], "", "", source)
     raise ValueError(f"unknown motion source kind {kind!r}.")
-
-
-_SMPLX_KEYS = ("global_orient", "root_orient", "body_pose", "left_hand_pose", "right_hand_pose", "transl", "trans")
-
-
-def _read_smplx(path: Path) -> tuple[dict[str, np.ndarray], float | None]:
-    """SMPL-X parameters from one ``.npz`` (T frames) or a folder of per-frame ``.npz``; the stored fps if any."""
-    files = [path] if path.is_file() else sorted(path.glob("*.npz"))
-    frames: dict[str, list[np.ndarray]] = {}
-    fps = None
-    for file in files:
-        try:
-            with np.load(file, allow_pickle=False) as data:
-                arrays = {key: np.asarray(data[key], dtype=np.float64) for key in data.files if key != "gender"}
-        except Exception as error:  # noqa: BLE001 - re-raised with the file named
-            raise ValueError(f"could not read {file} as an SMPL-X .npz: {error}") from error
-        if "fps" in arrays:
-            fps = float(arrays.pop("fps").reshape(-1)[0])
-        per_frame = len(files) > 1
-        for key, value in arrays.items():
-            if key in _SMPLX_KEYS:
-                frames.setdefault(key, []).append(value.reshape(1, -1) if per_frame else value.reshape(len(value), -1))
-            elif key == "betas":
-                frames.setdefault(key, []).append(value.reshape(-1))
-    if "body_pose" not in frames:
-        raise ValueError(f"{path}: no 'body_pose' array (SMPL-X parameters need global_orient and body_pose).")
-    params = {key: np.concatenate(values) for key, values in frames.items() if key != "betas"}
-    if "betas" in frames:
-        params["betas"] = frames["betas"][0]
-    return params, fps
 
 
 @functools.lru_cache(maxsize=8)

@@ -26,6 +26,7 @@ from .motion import (
     MotionSequence,
     pose_representation,
 )
+from .motion_io import read_amass_npz, read_humanml3d_captions, read_sentences, read_smplx_params
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
 from .resample import resample
 from .sensor_errors import AxisErrors, ImuErrorModel
@@ -55,6 +56,10 @@ __all__ = [
     "list_activities",
     "load_body_model",
     "pose_representation",
+    "read_amass_npz",
+    "read_humanml3d_captions",
+    "read_sentences",
+    "read_smplx_params",
     "resample",
     "sample_motions",
     "second_derivative",

@@ -112,47 +112,11 @@ class MotionSequence:
     def from_amass_npz(cls, path: str | Path, **kwargs: Any) -> MotionSequence:
         """Loads an AMASS ``*_poses.npz`` / ``*_stageii.npz`` file (SMPL-H or SMPL-X parameters, z up).
 
-        Reads ``poses`` (``(T, 156)`` SMPL-H, ``(T, 165)`` SMPL-X or ``(T, 72)`` SMPL), ``trans``, ``betas``,
-        ``gender`` and ``mocap_framerate`` (or ``mocap_frame_rate``). The file is read without pickle.
+        See :func:`imu_foundation.simulation.motion_io.read_amass_npz`; ``kwargs`` are other fields (``captions``).
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"AMASS motion file not found: {path}")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except Exception as error:  # noqa: BLE001 - re-raised with the file named
-            raise ValueError(f"Could not read {path} as an AMASS .npz file: {error}") from error
-        missing = [key for key in ("poses", "trans") if key not in arrays]
-        rate_key = next((k for k in ("mocap_framerate", "mocap_frame_rate") if k in arrays), None)
-        if missing or rate_key is None:
-            missing += [] if rate_key else ["mocap_framerate"]
-            raise ValueError(f"{path} is not an AMASS motion file: missing {missing}; it has {sorted(arrays)}.")
-        poses = arrays["poses"].astype(np.float64)
-        layouts = {72: "smpl", 156: "smplh", 165: "smplx"}
-        if poses.ndim != 2 or poses.shape[1] not in layouts:
-            raise ValueError(f"{path}: 'poses' must be (T, 72|156|165), got {poses.shape}.")
-        layout = layouts[poses.shape[1]]
-        if layout == "smpl":
-            body, hands = poses[:, 3:72], None
-        else:
-            body = poses[:, 3 : 3 + 3 * NUM_SMPLX_BODY_JOINTS]
-            hand_start = 66 if layout == "smplh" else 75  # SMPL-X puts jaw and eyes (9 values) before the hands
-            hands = poses[:, hand_start : hand_start + 90].reshape(-1, 30, 3)
-        gender = str(arrays["gender"]) if "gender" in arrays else "neutral"
-        kwargs.setdefault("up_axis", "z")
-        kwargs.setdefault("sequence_id", path.stem)
-        kwargs.setdefault("metadata", {"source": str(path), "layout": layout})
-        return cls.from_tensors(
-            poses[:, :3],
-            body,
-            arrays["trans"],
-            float(arrays[rate_key]),
-            arrays.get("betas"),
-            gender=gender.strip().lower() or "neutral",
-            hand_pose=None if hands is None else torch.from_numpy(hands),
-            **kwargs,
-        )
+        from .motion_io import read_amass_npz  # motion_io builds MotionSequence objects: imported here, not above
+
+        return read_amass_npz(path, **kwargs)
 
     @classmethod
     def from_smplx_params(cls, params: dict[str, Any], fps: float, **kwargs: Any) -> MotionSequence:
