@@ -42,7 +42,7 @@ from ..simulation import (
     pose_representation,
     simulate_imu,
 )
-from ..simulation.motion_io import read_humanml3d_captions, read_sentences, read_smplx_params
+from ..simulation.motion_io import read_amass_npz, read_humanml3d_captions, read_sentences, read_smplx_motion
 from ..simulation.resample import num_resampled_frames
 from .schema import (
     ACC_UNITS,
@@ -376,17 +376,15 @@ def load_motion(ref: dict[str, Any], settings: CorpusSettings) -> LoadedMotion:
         source = {"kind": kind, "library": "imu_foundation.simulation.motion_library", "motion": motion.metadata}
         return LoadedMotion(motion, captions, ref["activity"], "", source)
     if kind == "amass":
-        motion = MotionSequence.from_amass_npz(ref["path"])
+        motion = read_amass_npz(ref["path"])
         captions = read_humanml3d_captions(ref["text_path"]) if ref["text_path"] else []
         source = {"kind": kind, "sequence": ref["sequence_id"], "layout": motion.metadata.get("layout")}
         source |= {"fps": motion.fps, "num_frames": motion.num_frames, "gender": motion.gender}
         source |= {"captions_file": ref["text_path"] is not None}
         return LoadedMotion(motion, captions, "", ref["subject"], source)
     if kind == "smplx_sentences":
-        params, fps = read_smplx_params(ref["path"])
-        fps = fps or ref["fps"]
-        motion = MotionSequence.from_smplx_params(params, fps, up_axis=ref["up_axis"], sequence_id=ref["sequence_id"])
-        source = {"kind": kind, "sequence": ref["sequence_id"], "fps": fps, "num_frames": motion.num_frames}
+        motion = read_smplx_motion(ref["path"], ref["fps"], up_axis=ref["up_axis"], sequence_id=ref["sequence_id"])
+        source = {"kind": kind, "sequence": ref["sequence_id"], "fps": motion.fps, "num_frames": motion.num_frames}
         return LoadedMotion(motion, [(c, None, None) for c in ref["captions"]], "", "", source)
     raise ValueError(f"unknown motion source kind {kind!r}.")
 
@@ -396,7 +394,7 @@ def _body(path: str | None, gender: str):
     """One body model per process and (file, gender): loading builds the smplx module."""
     if path is None:
         return load_body_model()
-    return load_body_model(path, gender=gender if gender in ("male", "female") else "neutral")
+    return load_body_model(path, gender=gender)
 
 
 # ----------------------------------------------------------------------------------------------------------------------

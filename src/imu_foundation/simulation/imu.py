@@ -15,9 +15,11 @@ The physics, one function per step (frames: ``world`` is the motion's world fram
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor
@@ -25,7 +27,7 @@ from torch import Tensor
 from .body_model import BodyModel, load_body_model
 from .kinematics import SensorKinematics
 from .motion import STANDARD_GRAVITY_MPS2, MotionSequence
-from .resample import resample
+from .resample import num_resampled_frames, resample
 from .rotations import matrix_to_axis_angle
 from .sensor_errors import ImuErrorModel
 from .skeleton import SensorSite
@@ -33,7 +35,9 @@ from .skeleton import SensorSite
 AccUnits = Literal["mps2", "g"]
 GravityMode = Literal["include", "remove"]
 Method = Literal["sensor_vertices", "full_mesh"]
-MIN_FRAMES = 4  # the one-sided end stencil of the second derivative needs four frames
+MIN_FRAMES = 4  # the one-sided end stencil of the second derivative needs four frames; also the fewest samples out
+# Body motion has no content anywhere near this rate; the bound keeps a mistyped rate from filling the memory.
+MAX_SAMPLING_RATE_HZ = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -127,8 +131,7 @@ def second_derivative(x: Tensor, fps: float, smoothing_frames: int = 1) -> Tenso
     frames = x.shape[0]
     if frames < MIN_FRAMES:
         raise ValueError(f"accelerations need at least {MIN_FRAMES} frames, got {frames}.")
-    if smoothing_frames < 1:
-        raise ValueError(f"smoothing_frames must be >= 1, got {smoothing_frames}.")
+    check_smoothing_frames(smoothing_frames, frames)
     dt = 1.0 / fps
     t = torch.arange(frames)
     k = torch.minimum(torch.minimum(t, frames - 1 - t), torch.tensor(smoothing_frames)).clamp_min(1)
@@ -138,6 +141,21 @@ def second_derivative(x: Tensor, fps: float, smoothing_frames: int = 1) -> Tenso
     central[0] = (2 * x[0] - 5 * x[1] + 4 * x[2] - x[3]) / dt**2
     central[-1] = (2 * x[-1] - 5 * x[-2] + 4 * x[-3] - x[-4]) / dt**2
     return central
+
+
+def check_smoothing_frames(smoothing_frames: Any, frames: int) -> int:
+    """``smoothing_frames`` as an int, if it is a whole number >= 1 whose window (2 k + 1 frames) fits ``frames``."""
+    if isinstance(smoothing_frames, bool) or not isinstance(smoothing_frames, numbers.Integral):
+        raise ValueError(f"smoothing_frames must be a whole number of frames >= 1, got {smoothing_frames!r}.")
+    k = int(smoothing_frames)
+    if k < 1:
+        raise ValueError(f"smoothing_frames must be >= 1 (1 = no smoothing), got {k}.")
+    if 2 * k + 1 > frames:
+        raise ValueError(
+            f"smoothing_frames={k} spans {2 * k + 1} frames, more than the motion's {frames}; "
+            f"use at most {(frames - 1) // 2}."
+        )
+    return k
 
 
 def specific_force(p_ddot_world_mps2: Tensor, R_world_from_sensor: Tensor, gravity_world_mps2: Tensor) -> Tensor:
@@ -184,11 +202,13 @@ def simulate_imu(
         motion: the pose sequence (its ``up_axis`` sets the gravity direction).
         body: the body model; the embedded generated body when None.
         sites: sensors, as site names, :class:`SensorSite` or :class:`VirtualImu` (with mounting).
-        sampling_rate_hz: output rate; the motion's frame rate when None.
+        sampling_rate_hz: output rate (Hz), positive and finite, at most 10 kHz, giving at least 4 samples; the
+            motion's frame rate when None.
         acc_units: ``"mps2"`` or ``"g"`` (1 g = 9.80665 m/s^2).
         gravity: ``"include"`` for specific force (real accelerometers), ``"remove"`` for linear acceleration
             (e.g. BasicMotions, Android's linear-acceleration sensor).
-        smoothing_frames: half-width of the central difference for accelerations (1 = no smoothing).
+        smoothing_frames: half-width of the central difference for accelerations (1 = no smoothing); its window of
+            ``2 k + 1`` frames must fit in the motion.
         error_model: sensor errors added after resampling; None for ideal readings.
         seed: seeds the error model.
         method: ``"sensor_vertices"`` (fast, default) or ``"full_mesh"`` (smplx's full forward pass).
@@ -204,6 +224,8 @@ def simulate_imu(
         raise ValueError("no sensors requested: pass at least one site.")
     if motion.num_frames < MIN_FRAMES:
         raise ValueError(f"the motion has {motion.num_frames} frames; IMU simulation needs at least {MIN_FRAMES}.")
+    rate_hz = _output_rate_hz(sampling_rate_hz, motion)
+    check_smoothing_frames(smoothing_frames, motion.num_frames)
     body = body or load_body_model()
     imus = [s if isinstance(s, VirtualImu) else VirtualImu(s) for s in sites]
 
@@ -213,7 +235,6 @@ def simulate_imu(
     acc_mps2 = specific_force(p_ddot_world_mps2, R_world_from_sensor, gravity_world_mps2)
     gyro_radps = angular_velocity(R_world_from_sensor, motion.fps)
 
-    rate_hz = float(sampling_rate_hz or motion.fps)
     acc_mps2 = resample(acc_mps2, motion.fps, rate_hz)
     gyro_radps = resample(gyro_radps, motion.fps, rate_hz)
     if error_model is not None:
@@ -229,6 +250,29 @@ def simulate_imu(
     }
     names = [imu.display_name for imu in imus]
     return SimulatedImu(acc.to(dtype), gyro_radps.to(dtype), rate_hz, names, acc_units, gravity, metadata)
+
+
+def _output_rate_hz(sampling_rate_hz: Any, motion: MotionSequence) -> float:
+    """The motion's frame rate for None, else a positive, finite rate (Hz) giving at least MIN_FRAMES samples."""
+    if sampling_rate_hz is None:
+        return float(motion.fps)
+    if isinstance(sampling_rate_hz, bool) or not isinstance(sampling_rate_hz, numbers.Real):
+        raise ValueError(
+            f"sampling_rate_hz must be a number in Hz (or None for the motion's {motion.fps:g} fps), got "
+            f"{type(sampling_rate_hz).__name__} {sampling_rate_hz!r}."
+        )
+    rate_hz = float(sampling_rate_hz)
+    if not (math.isfinite(rate_hz) and 0 < rate_hz <= MAX_SAMPLING_RATE_HZ):
+        raise ValueError(
+            f"sampling_rate_hz must be positive, finite and at most {MAX_SAMPLING_RATE_HZ:g} Hz, got {rate_hz!r}."
+        )
+    samples = num_resampled_frames(motion.num_frames, motion.fps, rate_hz)
+    if samples < MIN_FRAMES:
+        raise ValueError(
+            f"sampling_rate_hz={rate_hz:g} gives {samples} sample(s) over the motion's {motion.duration_s:.3g} s; "
+            f"IMU readings need at least {MIN_FRAMES}: raise the rate or simulate a longer motion."
+        )
+    return rate_hz
 
 
 def _rotation(value: Tensor | None, default: Tensor, imu: VirtualImu) -> Tensor:

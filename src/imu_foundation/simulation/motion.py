@@ -20,6 +20,7 @@ from .rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rot
 from .skeleton import NUM_SMPL_BODY_JOINTS, NUM_SMPLX_BODY_JOINTS
 
 UpAxis = Literal["y", "z"]
+GENDERS = ("female", "male", "neutral")
 STANDARD_GRAVITY_MPS2 = 9.80665
 POSE_REPRESENTATION_DIM = 24 * 6 + 4
 POSE_REPRESENTATION_NAMES: tuple[str, ...] = tuple(
@@ -101,12 +102,15 @@ class MotionSequence:
             **kwargs: any other field of :class:`MotionSequence`.
         """
         global_orient = _as_float64("global_orient", global_orient)
-        body_pose = _as_float64("body_pose", body_pose)
+        if global_orient.ndim != 2 or global_orient.shape[1] != 3 or global_orient.shape[0] < 1:
+            raise ValueError(
+                f"global_orient must be (T, 3) axis-angle with at least one frame, got {tuple(global_orient.shape)}."
+            )
         frames = global_orient.shape[0]
-        body_pose = _smpl_body_pose(body_pose.reshape(frames, -1, 3) if body_pose.ndim == 2 else body_pose)
+        body_pose = _smpl_body_pose(_as_float64("body_pose", body_pose))
         transl = torch.zeros(frames, 3, dtype=torch.float64) if transl is None else transl
         betas = torch.zeros(10, dtype=torch.float64) if betas is None else betas
-        return cls(global_orient, body_pose, transl, float(fps), betas, **kwargs)
+        return cls(global_orient, body_pose, transl, _frame_rate(fps), betas, **kwargs)
 
     @classmethod
     def from_amass_npz(cls, path: str | Path, **kwargs: Any) -> MotionSequence:
@@ -135,7 +139,10 @@ class MotionSequence:
             raise ValueError(
                 f"SMPL-X parameters need 'global_orient' (or 'root_orient') and 'body_pose'; got {sorted(params)}."
             )
-        orient = _as_float64("global_orient", orient).reshape(-1, 3)
+        orient = _as_float64("global_orient", orient)
+        if orient.numel() == 0 or orient.numel() % 3:
+            raise ValueError(f"global_orient must hold 3 values per frame, got shape {tuple(orient.shape)}.")
+        orient = orient.reshape(-1, 3)
         frames = orient.shape[0]
         hands = None
         if "left_hand_pose" in params or "right_hand_pose" in params:
@@ -216,6 +223,8 @@ class MotionSequence:
             raise ValueError(f"hand_pose must be (T={frames}, 30, 3), got {tuple(self.hand_pose.shape)}.")
         if not (isinstance(self.fps, int | float) and math.isfinite(self.fps) and self.fps > 0):
             raise ValueError(f"fps must be a positive frame rate in Hz, got {self.fps!r}.")
+        if self.gender not in GENDERS:
+            raise ValueError(f"gender must be one of {', '.join(GENDERS)}, got {self.gender!r}.")
         if self.up_axis not in ("y", "z"):
             raise ValueError(f"up_axis must be 'y' or 'z', got {self.up_axis!r}.")
         for name in ("global_orient", "body_pose", "transl", "betas", "hand_pose"):
@@ -274,7 +283,9 @@ def _time_derivative(x: Tensor, fps: float, wrap_angle: bool = False) -> Tensor:
 
 
 def _smpl_body_pose(body_pose: Tensor) -> Tensor:
-    """``(T, 21 or 23, 3)`` -> ``(T, 23, 3)``: SMPL-H / SMPL-X bodies get identity SMPL hand-root joints."""
+    """``(T, 63 or 69)`` or ``(T, 21 or 23, 3)`` -> ``(T, 23, 3)``: SMPL-H / SMPL-X get identity hand-root joints."""
+    if body_pose.ndim == 2 and body_pose.shape[1] in (3 * NUM_SMPLX_BODY_JOINTS, 3 * NUM_SMPL_BODY_JOINTS):
+        body_pose = body_pose.reshape(body_pose.shape[0], -1, 3)
     if body_pose.ndim != 3 or body_pose.shape[-1] != 3 or body_pose.shape[1] not in (21, 23):
         raise ValueError(
             f"body_pose must be (T, 69)/(T, 23, 3) for SMPL or (T, 63)/(T, 21, 3) for SMPL-H/SMPL-X axis-angle, "
@@ -285,9 +296,18 @@ def _smpl_body_pose(body_pose: Tensor) -> Tensor:
     return body_pose
 
 
+def _frame_rate(fps: Any) -> float:
+    try:
+        return float(fps)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"fps must be a positive frame rate in Hz, got {fps!r}.") from error
+
+
 def _as_float64(name: str, value: Any) -> Tensor:
-    if isinstance(value, Tensor):
+    if isinstance(value, Tensor) and not value.is_complex():
         return value.detach().to(torch.float64)
+    if isinstance(value, Tensor) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must hold real numbers, got complex values.")
     try:
         return torch.as_tensor(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError) as error:
