@@ -17,7 +17,7 @@ from torch import Tensor
 from ..rotations import axis_angle_to_matrix, rotation_x, rotation_y, rotation_z
 from ..skeleton import NUM_SMPL_JOINTS, SMPL_JOINT_INDEX
 from .context import GeneratorContext
-from .curves import DTYPE, smoothstep, soft_max_limit
+from .curves import DTYPE, smootherstep, soft_max_limit
 
 DEG = math.pi / 180.0
 
@@ -168,7 +168,7 @@ def _collar_share(shoulder: Tensor) -> Tensor:
     swing = _swing_axis_angle(upper)
     elevation_deg = swing.norm(dim=-1) / DEG
     # No scapular motion for small elevations, then about a fifth of it (real rhythm: ~1/3 above 30 degrees).
-    share = 0.2 * smoothstep((elevation_deg - 30.0) / 90.0)
+    share = 0.2 * smootherstep((elevation_deg - 30.0) / 90.0)
     return axis_angle_to_matrix(share[:, None] * swing)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..context import GeneratorContext
-from ..curves import DTYPE, bump
+from ..curves import DTYPE, bump, soft_max_limit
 from ..pose_builder import (
     PoseBuilder,
 )
@@ -31,7 +31,7 @@ def punching(body: PoseBuilder, ctx: GeneratorContext) -> None:
     # Each punch goes out and back in about a fifth of the cycle (~0.2 s).
     pulses = {"left": bump(ctx.phase, 0.25, 4.5), "right": bump(ctx.phase, 0.75, 4.5)}
     for side, pulse in pulses.items():
-        extend = (pulse * ctx.amp.clamp(max=1.0))[:, None]  # amp varies slowly: clamping it is smooth
+        extend = (pulse * soft_max_limit(ctx.amp, 1.0, 0.03))[:, None]
         body.arm_reach(
             side, guard + extend * (strike - guard), (0.4, -1.0, -0.2), pronation_deg=10.0 + 75.0 * extend[:, 0]
         )

@@ -6,9 +6,8 @@ import math
 
 import torch
 
-from ...motion import STANDARD_GRAVITY_MPS2
 from ..context import GeneratorContext
-from ..curves import hop_height, rise, soft_max_limit
+from ..curves import bump, hop_height, rise, soft_max_limit
 from ..pose_builder import (
     DEG,
     PoseBuilder,
@@ -57,13 +56,14 @@ def jumping_jacks(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Jumping jacks: jump feet apart while the arms sweep overhead, jump back; two hops per cycle."""
     flight = ctx.params["flight_fraction"]
     hop = torch.remainder(2 * ctx.phase / (2 * math.pi), 1.0)
-    height, dip = hop_height(hop, flight, 1.0 / (2 * ctx.cycle_hz))
+    height = hop_height(hop, flight, 1.0 / (2 * ctx.cycle_hz))
+    # Knees and hips give most at mid-stance, the toes point down mid-flight: smooth bumps over each hop (the
+    # height's own stance/flight switch would put a corner into the joint angles).
+    dip = bump(2 * ctx.phase, (1 - flight) / 2, 2.5)
+    airborne = bump(2 * ctx.phase, 1 - flight / 2, 0.5 / flight**2)
     # Open (arms up, feet apart) half a cycle after closed, centred on the middle of the landing.
     opening = 0.5 * (1 - torch.cos(ctx.phase - math.pi * (1 - flight) / 2))
-    a = ctx.amp
-    top = soft_max_limit(ctx.params["arm_top_deg"] * a, 172.0, 3.0)
-    apex = STANDARD_GRAVITY_MPS2 * (flight / (2 * ctx.cycle_hz)) ** 2 / 8
-    airborne = height.clamp_min(0) / apex  # the toes point down in the air
+    top = soft_max_limit(ctx.params["arm_top_deg"] * ctx.amp, 172.0, 3.0)
     for side in ("left", "right"):
         knee = 6.0 + 28.0 * dip
         body.leg(side, 3.0 + 14.0 * dip, knee, 10.0 * dip - 15.0 * airborne, 3.0 + 13.0 * opening)
@@ -88,7 +88,7 @@ def jumping_jacks(body: PoseBuilder, ctx: GeneratorContext) -> None:
 def squats(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Bodyweight squats to about thigh-parallel; arms raised forward for balance as the hips go down."""
     depth = rise(ctx.phase) * ctx.amp
-    thigh = 5.0 + (ctx.params["depth_deg"] * ctx.amp).clamp(max=95.0) * rise(ctx.phase)
+    thigh = 5.0 + soft_max_limit(ctx.params["depth_deg"] * ctx.amp, 95.0, 2.0) * rise(ctx.phase)
     body.crouch(thigh, 5.0 + 25.0 * depth, pelvis_pitch_deg=25.0 * depth, knees_out_deg=10.0 * depth)
     body.spine(flex_deg=12.0 * depth)
     body.head(flex_deg=-15.0 * depth)

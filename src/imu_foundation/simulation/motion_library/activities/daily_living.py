@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..context import GeneratorContext
-from ..curves import DTYPE, keyframes
+from ..curves import DTYPE, keyframes, soft_max_limit
 from ..pose_builder import (
     PoseBuilder,
     flex_abduct_direction,
@@ -123,7 +123,7 @@ def lifting(body: PoseBuilder, ctx: GeneratorContext) -> None:
     knots = (0.0, 0.08, 0.25, 0.32, 0.5, 0.6, 0.78, 0.85)
     keys = ((0, 0), (0, 0), (1, 0), (1, 0.15), (0, 1), (0, 1), (1, 0.15), (1, 0))
     depth, hold = keyframes(ctx.fraction, knots, keys).unbind(-1)
-    depth = depth * ctx.amp.clamp(max=1.1)
+    depth = depth * soft_max_limit(ctx.amp, 1.1, 0.03)
     if ctx.params["style"] == "squat":  # legs bend, back stays fairly straight
         thigh, shank, pelvis, trunk = 95.0 * depth, 28.0 * depth, 30.0 * depth, 30.0 * depth
     else:  # stoop: legs nearly straight, the back bends

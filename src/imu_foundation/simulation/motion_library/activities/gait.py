@@ -104,7 +104,7 @@ def running(body: PoseBuilder, ctx: GeneratorContext) -> None:
     gait_trunk(body, ctx, lean_deg=8.0, scale=1.3)
     swing_arms(body, ctx, swing_deg=ctx.params["arm_swing_deg"], elbow_deg=ctx.params["elbow_deg"], peak=0.85)
     hop = torch.remainder(2 * ctx.phase / (2 * math.pi), 1.0)  # two steps per gait cycle
-    height, _ = hop_height(hop, flight, 1.0 / (2 * ctx.cycle_hz))
+    height = hop_height(hop, flight, 1.0 / (2 * ctx.cycle_hz))
     body.offset[:, 1] = height
     body.offset[:, 0] = 0.012 * a * torch.sin(ctx.phase)
     body.speed = ctx.params["stride_m"] * a.sqrt() * ctx.freq

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..context import GeneratorContext
-from ..curves import keyframes
+from ..curves import keyframes, soft_max_limit
 from ..pose_builder import (
     PoseBuilder,
 )
@@ -47,7 +47,9 @@ def overhead_racket_swing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     k = keyframes(ctx.fraction, knots, keys)
     a = ctx.amp
     elevation, plane, rot, elbow, pron, twist, flex, knee, free = (k[:, i] for i in range(9))
-    body.arm_angles("right", elevation * a.clamp(max=170.0 / 165.0), plane, elbow, rot * a, pron, wrist_flex_deg=-20.0)
+    body.arm_angles(
+        "right", elevation * soft_max_limit(a, 170.0 / 165.0, 0.02), plane, elbow, rot * a, pron, wrist_flex_deg=-20.0
+    )
     body.arm_angles("left", free, 30.0, 30.0, pronation_deg=40.0)
     body.spine(flex_deg=flex, twist_deg=twist * a)
     body.root(yaw_deg=0.5 * twist * a)

@@ -7,7 +7,7 @@ import math
 import torch
 
 from ..context import GeneratorContext
-from ..curves import rise, smoothstep
+from ..curves import rise, smootherstep, soft_max_limit
 from ..pose_builder import (
     DEG,
     PoseBuilder,
@@ -36,8 +36,8 @@ from ..registry import activity
 def shoulder_abduction(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Lateral arm raise with a straight elbow, thumb turning up (external rotation) as the arm goes overhead."""
     # Limit the slowly varying range, not the angle itself: saturating a fast motion would jerk it.
-    elevation = 10.0 + (ctx.params["range_deg"] * ctx.amp).clamp(max=160.0) * rise(ctx.phase)
-    external = 45.0 * smoothstep((elevation - 60.0) / 90.0)
+    elevation = 10.0 + soft_max_limit(ctx.params["range_deg"] * ctx.amp, 160.0, 3.0) * rise(ctx.phase)
+    external = 45.0 * smootherstep((elevation - 60.0) / 90.0)
     body.arm_angles("right", elevation, 88.0, 6.0, external_rotation_deg=external)
     hang_arms(body, ctx, sides=("left",))
     stand(body, ctx)
@@ -59,7 +59,7 @@ def shoulder_abduction(body: PoseBuilder, ctx: GeneratorContext) -> None:
 def shoulder_flexion(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Forward arm raise with a straight elbow, thumb up, from the side to overhead and back."""
     # Limit the slowly varying range, not the angle itself: saturating a fast motion would jerk it.
-    elevation = 10.0 + (ctx.params["range_deg"] * ctx.amp).clamp(max=160.0) * rise(ctx.phase)
+    elevation = 10.0 + soft_max_limit(ctx.params["range_deg"] * ctx.amp, 160.0, 3.0) * rise(ctx.phase)
     body.arm_angles("right", elevation, 8.0, 6.0, external_rotation_deg=10.0)
     hang_arms(body, ctx, sides=("left",))
     stand(body, ctx)

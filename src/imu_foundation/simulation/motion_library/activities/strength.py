@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from ..context import GeneratorContext
-from ..curves import DTYPE, keyframes, rise
+from ..curves import DTYPE, keyframes, rise, soft_max_limit
 from ..pose_builder import (
     PoseBuilder,
     hang_arms,
@@ -28,14 +28,18 @@ from ..registry import activity
 )
 def upright_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Upright row: a bar pulled from the thighs to the collarbones, elbows leading up and out."""
-    lift = rise(ctx.phase) * ctx.amp.clamp(max=1.1)
+    lift = rise(ctx.phase) * soft_max_limit(ctx.amp, 1.1, 0.03)
     bottom = torch.tensor([-0.09, -0.49, 0.10], dtype=DTYPE)
     top = torch.tensor([-0.10, -0.02, 0.12], dtype=DTYPE)
     target = bottom + lift[:, None] * (top - bottom)
     for side in ("left", "right"):
         # Overhand grip: palms to the thighs at the bottom, down when the forearms are level.
         body.arm_reach(
-            side, target, (1.0, 0.3, -0.4), pronation_deg=85.0 * lift.clamp(max=1.0), wrist_flex_deg=20.0 * lift
+            side,
+            target,
+            (1.0, 0.3, -0.4),
+            pronation_deg=85.0 * soft_max_limit(lift, 1.0, 0.03),
+            wrist_flex_deg=20.0 * lift,
         )
     stand(body, ctx)
 
@@ -56,7 +60,7 @@ def upright_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
 def bicep_curl(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Dumbbell curl: palm up, the elbow flexes from straight to ~135 deg with the upper arm kept at the side."""
     curl = rise(ctx.phase) * ctx.amp
-    elbow = 10.0 + (ctx.params["range_deg"] * ctx.amp).clamp(max=135.0) * rise(ctx.phase)
+    elbow = 10.0 + soft_max_limit(ctx.params["range_deg"] * ctx.amp, 135.0, 3.0) * rise(ctx.phase)
     body.arm_angles("right", 6.0 + 10.0 * curl, 20.0, elbow, pronation_deg=-80.0)
     hang_arms(body, ctx, sides=("left",))
     stand(body, ctx)
