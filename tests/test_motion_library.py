@@ -422,6 +422,93 @@ def test_arm_inverse_kinematics_reaches_its_targets():
             assert float((wrist - targets).norm(dim=-1).max()) < 0.03, (pole, side)
 
 
+# The exercises of two public wrist-IMU datasets, and the library activity that simulates each.
+SEGLEARN_WATCH = {
+    "PEN": "pendulum",
+    "ABD": "shoulder_abduction",
+    "FEL": "shoulder_flexion",
+    "IR": "internal_rotation",
+    "ER": "external_rotation",
+    "TRAP": "lower_trapezius_row",
+    "ROW": "bent_over_row",
+}
+BASIC_MOTIONS = {
+    "Badminton": "overhead_racket_swing",
+    "Running": "running",
+    "Standing": "standing",
+    "Walking": "walking",
+}
+
+
+def test_the_seglearn_and_basicmotions_classes_are_in_the_library():
+    from seglearn.datasets import load_watch
+
+    assert set(load_watch()["y_labels"]) == set(SEGLEARN_WATCH)
+    for activity in list(SEGLEARN_WATCH.values()) + list(BASIC_MOTIONS.values()):
+        assert activity in ACTIVITIES, activity
+    for activity, words in (("internal_rotation", "internal rotation"), ("external_rotation", "external rotation"),
+                            ("lower_trapezius_row", "trapezius"), ("bent_over_row", "row"),
+                            ("overhead_racket_swing", "badminton"), ("shoulder_shrugs", "shrug")):  # fmt: skip
+        captions = {c for seed in range(20) for c in generate_motion(activity, seed, duration_s=1.0).captions}
+        assert any(words in caption for caption in captions), (activity, captions)
+
+
+def _right_arm(activity: str, **kwargs):
+    kwargs = {"handedness": "right", "heading_rad": 0.0, "sway": 0.0, "duration_s": 6.0, **kwargs}
+    motion = generate_motion(activity, 0, **kwargs)
+    positions, rotations = forward_kinematics(motion)
+    return motion, positions, rotations
+
+
+@pytest.mark.parametrize(("activity", "inwards"), [("internal_rotation", True), ("external_rotation", False)])
+def test_rotation_exercises_swing_the_forearm_in_or_out_with_the_elbow_at_the_side(activity, inwards):
+    motion, positions, _ = _right_arm(activity, phase_rad=0.0, variability=0.0)
+    forearm = in_heading_frame(motion, positions[:, J["right_wrist"]] - positions[:, J["right_elbow"]])
+    elbow = in_heading_frame(motion, positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]])
+    assert (elbow[:, 1] < -0.2).all()  # the elbow stays down at the side
+    assert float(elbow.std(dim=0).max()) < 0.02
+    assert (forearm[:, 2] > 0.05).all() and (forearm[:, 1].abs() < 0.08).all()  # the forearm stays level, in front
+    # Phase 0 is the start position; half a cycle later the forearm has swung medially (+x for the right arm,
+    # which faces -x) for internal rotation, laterally for external.
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    swing = float(forearm[half, 0] - forearm[0, 0])
+    assert (swing > 0.15) if inwards else (swing < -0.15), swing
+
+
+def test_lower_trapezius_row_pulls_the_hand_back_to_the_hip_and_retracts_the_shoulder():
+    motion, positions, _ = _right_arm("lower_trapezius_row", phase_rad=0.0, variability=0.0)
+    wrist = in_heading_frame(motion, positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]])
+    elbow = in_heading_frame(motion, positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]])
+    shoulder = in_heading_frame(motion, positions[:, J["right_shoulder"]] - positions[:, J["spine3"]])
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    assert wrist[0, 2] > 0.3 and wrist[half, 2] < 0.1  # from reaching forward to beside the body
+    assert wrist[half, 1] < wrist[0, 1] - 0.1  # down
+    assert elbow[half, 2] < -0.1  # the elbow pulled back past the side
+    assert shoulder[half, 2] < shoulder[0, 2] - 0.01  # the shoulder blade drawn back
+
+
+def test_shrugs_lift_both_shoulders_with_the_arms_hanging():
+    motion, positions, rotations = _right_arm("shoulder_shrugs", variability=0.0, amplitude=1.0)
+    for side in ("left", "right"):
+        shoulder = positions[:, J[f"{side}_shoulder"], 1] - positions[:, 0, 1]
+        wrist = positions[:, J[f"{side}_wrist"], 1] - positions[:, 0, 1]
+        assert 0.035 < float(shoulder.max() - shoulder.min()) < 0.1
+        torch.testing.assert_close(wrist - wrist[0], shoulder - shoulder[0], atol=1e-9, rtol=0)  # the hands rise too
+        upper_arm = rotations[:, J[f"{side}_shoulder"]]
+        assert float((upper_arm - upper_arm[:1]).abs().max()) < 1e-9  # the arms keep hanging the same way
+
+
+def test_bent_over_row_pulls_the_weight_from_below_the_shoulder_to_the_hip():
+    motion, positions, _ = _right_arm("bent_over_row", phase_rad=0.0, variability=0.0)
+    wrist = positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]]
+    elbow = positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]]
+    head = in_heading_frame(motion, positions[:, J["head"]] - positions[:, 0])
+    assert (head[:, 2] > 0.25).all()  # bent forward
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    assert wrist[0, 1] < -0.4 and wrist[half, 1] > wrist[0, 1] + 0.25  # the weight comes up by a forearm or more
+    assert elbow[half, 1] > -0.05  # the elbow rises to the level of the back
+
+
 def test_running_flight_phase_is_ballistic():
     motion = generate_motion("running", 0, fps=120.0, sway=0.0, variability=0.0)
     height = motion.transl[:, 1]
@@ -442,6 +529,10 @@ def test_running_flight_phase_is_ballistic():
         ("bicep_curl", "right_wrist", 1),
         ("waving", "right_wrist", 0),
         ("squats", "pelvis", 1),
+        ("internal_rotation", "right_wrist", 0),
+        ("lower_trapezius_row", "right_wrist", 2),
+        ("bent_over_row", "right_wrist", 1),
+        ("shoulder_shrugs", "right_wrist", 1),
     ],
 )
 def test_cadence_matches_the_requested_cycle_frequency(activity, joint, axis):

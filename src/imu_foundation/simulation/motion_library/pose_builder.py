@@ -265,6 +265,27 @@ class PoseBuilder:
         self._set(side, "left_elbow", ry_deg(-self._t(elbow_flex_deg)) @ rx_deg(self._t(pronation_deg)))
         self._set(side, "left_wrist", rz_deg(-self._t(wrist_flex_deg)) @ ry_deg(self._t(wrist_deviation_deg)))
 
+    def scapula(self, side: str, elevation_deg: float | Tensor = 0.0, retraction_deg: float | Tensor = 0.0) -> None:
+        """Moves one shoulder girdle (the collar joint) while the upper arm keeps its direction in the chest frame.
+
+        ``elevation_deg`` lifts the shoulder (a shrug; negative: depression), ``retraction_deg`` draws it back
+        (squeezing the shoulder blades together; negative: protraction). The hand moves with the shoulder. Call it
+        after the arm is set.
+        """
+        R = rz_deg(self._t(elevation_deg)) @ ry_deg(self._t(retraction_deg))  # left convention: +x is lateral
+        collar, shoulder = self._joint(side, "left_collar"), self._joint(side, "left_shoulder")
+        moved = (R if side == "left" else mirror_rotation(R)) @ collar
+        self._put(side, "left_shoulder", moved.transpose(-1, -2) @ collar @ shoulder)
+        self._put(side, "left_collar", moved)
+
+    def _joint(self, side: str, left_joint: str) -> Tensor:
+        """A copy of the joint's rotation as stored (the right side already mirrored)."""
+        return self.rot[:, J[left_joint if side == "left" else left_joint.replace("left", "right")]].clone()
+
+    def _put(self, side: str, left_joint: str, R: Tensor) -> None:
+        """Stores a rotation that is already in the side's own convention (no mirroring)."""
+        self.rot[:, J[left_joint if side == "left" else left_joint.replace("left", "right")]] = R
+
     def arm_angles(
         self,
         side: str,

@@ -109,11 +109,12 @@ def pendulum(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "a person swings the bent {hand} forearm out and in",
     ),
     one_handed=True,
-    params={"range_deg": (60.0, 90.0)},
+    params={"range_deg": (70.0, 100.0), "start_deg": (20.0, 35.0)},
 )
 def external_rotation(body: PoseBuilder, ctx: GeneratorContext) -> None:
-    """Shoulder external rotation (band exercise): elbow at the side bent 90 deg, the forearm swings outwards."""
-    rotation = -15.0 + ctx.params["range_deg"] * ctx.amp * rise(ctx.phase)
+    """Shoulder external rotation (band exercise): elbow at the side bent 90 deg, the forearm swings outwards from
+    the belly (20-35 deg of internal rotation) to 35-80 deg of external rotation and back."""
+    rotation = -ctx.params["start_deg"] + ctx.params["range_deg"] * ctx.amp * rise(ctx.phase)
     body.arm_angles("right", 12.0, 75.0, 90.0, external_rotation_deg=rotation)
     hang_arms(body, ctx, sides=("left",))
     stand(body, ctx)
