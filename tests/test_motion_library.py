@@ -202,6 +202,14 @@ def test_same_seed_gives_bitwise_identical_motion_regardless_of_global_rng(activ
     _assert_identical(first, second)
 
 
+@pytest.mark.parametrize("activity", ["walking", "bicep_curl", "overhead_racket_swing"])
+def test_a_motion_regenerates_from_its_metadata(activity):
+    """The recorded duration (frames / fps, not the drawn one) gives back the same motion, rests and all."""
+    motion = generate_motion(activity, seed=9, fps=50.0)
+    again = generate_motion(activity, seed=9, fps=50.0, duration_s=motion.metadata["duration_s"])
+    _assert_identical(motion, again)
+
+
 def test_different_seeds_and_activities_differ():
     a = generate_motion("walking", seed=0, duration_s=2.0)
     b = generate_motion("walking", seed=1, duration_s=2.0)
@@ -570,8 +578,10 @@ def test_simulated_readings_converge_as_the_generation_rate_rises(body, activity
     from imu_foundation.simulation import resample, simulate_imu
 
     readings, peaks = {}, {}
+    # Strong variety on purpose: drifting tempo, uneven arms, rests between repetitions must stay smooth too.
+    variety = {"tempo_drift": 0.15, "arm_asymmetry": 0.2, "rest_fraction": 0.3 if ACTIVITIES[activity].rests else 0.0}
     for fps in (60.0, 240.0):
-        motion = generate_motion(activity, 3, fps=fps, duration_s=3.0)
+        motion = generate_motion(activity, 3, fps=fps, duration_s=3.0, **variety)
         native = simulate_imu(motion, body, CONVERGENCE_SITES, gravity="remove", dtype=torch.float64)
         peaks[fps] = float(native.acc.norm(dim=-1).max())
         # At a 40 Hz sensor rate (what simulate_imu(sampling_rate_hz=40) returns), without the first and last
@@ -582,3 +592,149 @@ def test_simulated_readings_converge_as_the_generation_rate_rises(body, activity
         error = (low - high).pow(2).mean(dim=(0, 2)).sqrt() / high.pow(2).mean(dim=(0, 2)).sqrt().clamp_min(floor)
         assert float(error.max()) < 0.02, (kind, CONVERGENCE_SITES[int(error.argmax())], float(error.max()))
     assert peaks[240.0] < 1.2 * peaks[60.0] + 1.0, peaks
+
+
+# ---------------------------------------------------------------------------------------------------- variety
+
+
+VARIETY_KEYS = ("tempo_drift", "tempo_jitter", "amplitude_jitter", "rest_fraction", "arm_asymmetry")
+
+
+def test_variety_is_seeded_recorded_and_switched_off_by_variability_zero():
+    drifts = set()
+    for seed in range(8):
+        motion = generate_motion("bicep_curl", seed, duration_s=2.0)
+        assert all(key in motion.metadata for key in VARIETY_KEYS)
+        assert abs(motion.metadata["tempo_drift"]) <= 0.15 and 0 <= motion.metadata["rest_fraction"] <= 0.3
+        drifts.add(motion.metadata["tempo_drift"])
+    assert len(drifts) == 8
+    regular = generate_motion("bicep_curl", 0, duration_s=2.0, variability=0.0)
+    assert all(regular.metadata[key] == 0.0 for key in VARIETY_KEYS)
+    fixed = generate_motion("bicep_curl", 0, duration_s=2.0, tempo_drift=0.1, rest_fraction=0.3, arm_asymmetry=0.0)
+    assert (fixed.metadata["tempo_drift"], fixed.metadata["rest_fraction"]) == (0.1, 0.3)
+    with pytest.raises(ValueError, match="rest_fraction must stay 0"):
+        generate_motion("walking", 0, rest_fraction=0.2)
+    with pytest.raises(ValueError, match=r"tempo_drift must be a number in \[-0.5, 0.5\]"):
+        generate_motion("walking", 0, tempo_drift=2.0)
+
+
+def test_rests_hold_the_start_pose_between_repetitions_and_keep_the_cadence():
+    kwargs = {"duration_s": 20.0, "fps": 30.0, "sway": 0.0, "handedness": "right", "heading_rad": 0.0}
+    kwargs |= {"tempo_drift": 0.0, "tempo_jitter": 0.0, "cycle_hz": 0.4}
+    resting = generate_motion("bicep_curl", 2, rest_fraction=0.35, **kwargs)
+    flowing = generate_motion("bicep_curl", 2, rest_fraction=0.0, **kwargs)
+    stillness = {}
+    for name, motion in (("resting", resting), ("flowing", flowing)):
+        positions, _ = forward_kinematics(motion)
+        wrist = positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]]
+        speed = (wrist[1:] - wrist[:-1]).norm(dim=-1) * motion.fps
+        stillness[name] = float((speed < 0.02).double().mean())
+        measured = dominant_frequency(in_heading_frame(motion, wrist)[:, 1], motion.fps)
+        assert measured == pytest.approx(0.4, rel=0.08), name  # rests included, the cadence stays cycle_hz
+    assert stillness["resting"] > 0.25 and stillness["flowing"] < 0.1, stillness
+
+
+def test_tempo_drift_speeds_the_walker_up():
+    kwargs = {"tempo_drift": 0.15, "tempo_jitter": 0.0, "amplitude_jitter": 0.0}
+    motion = generate_motion("walking", 4, duration_s=30.0, fps=30.0, **kwargs)
+    third = motion.num_frames // 3
+    speed = (motion.transl[1:, [0, 2]] - motion.transl[:-1, [0, 2]]).norm(dim=-1) * motion.fps
+    ratio = float(speed[-third:].mean() / speed[:third].mean())
+    assert 1.17 < ratio < 1.27  # cadence +-15 % around the middle: 1.1 / 0.9 from the first to the last third
+
+
+def test_arm_asymmetry_makes_one_arm_swing_more():
+    kwargs = {"duration_s": 8.0, "sway": 0.0, "heading_rad": 0.0, "handedness": "right"}
+    swing = {}
+    for asymmetry in (0.0, 0.3):
+        motion = generate_motion("walking", 1, arm_asymmetry=asymmetry, **kwargs)
+        positions, _ = forward_kinematics(motion)
+        relative = in_heading_frame(motion, positions - positions[:, :1])
+        swing[asymmetry] = [float(relative[:, J[f"{side}_wrist"], 2].std()) for side in ("left", "right")]
+    left, right = swing[0.3]
+    assert left / right == pytest.approx((1.15 / 0.85) * swing[0.0][0] / swing[0.0][1], rel=0.05)
+
+
+# ---------------------------------------------------------------------------------------------------- transitions
+
+
+def test_walking_then_standing_slows_to_a_stop_and_says_so(body):
+    motion = generate_motion("walking", 6, then="standing", duration_s=8.0, then_at_s=4.0, heading_rad=0.3)
+    assert motion.activity == "walking_then_standing" and motion.sequence_id == "walking-6-then-standing"
+    assert len(motion.captions) == 3 and len(set(motion.captions)) == 3
+    for caption in motion.captions:
+        assert "walk" in caption and "stand" in caption and caption.index("walk") < caption.index("stand")
+    speed = (motion.transl[1:, [0, 2]] - motion.transl[:-1, [0, 2]]).norm(dim=-1) * motion.fps
+    assert 0.9 < float(speed[: 3 * 60].mean()) < 1.8  # walking for the first 3 s
+    assert float(speed[-2 * 60 :].max()) < 0.05  # standing for the last 2 s
+    first, second = motion.metadata["segments"]
+    assert (first["activity"], second["activity"]) == ("walking", "standing")
+    assert first["end_s"] == pytest.approx(4.6) and second["start_s"] == pytest.approx(3.4)
+    json.dumps(motion.metadata)
+    # The change is smooth: the simulated readings converge with the frame rate like any activity's.
+    from imu_foundation.simulation import resample, simulate_imu
+
+    readings = {}
+    for fps in (60.0, 240.0):
+        changing = generate_motion("walking", 6, then="standing", duration_s=8.0, then_at_s=4.0, fps=fps)
+        imu = simulate_imu(changing, body, CONVERGENCE_SITES, gravity="remove", dtype=torch.float64)
+        readings[fps] = resample(imu.acc, fps, 40.0)[4:-4]
+    error = (readings[60.0] - readings[240.0]).pow(2).mean().sqrt() / readings[240.0].pow(2).mean().sqrt()
+    assert float(error) < 0.02
+
+
+def test_sitting_then_standing_raises_the_pelvis_and_standing_then_sitting_lowers_it():
+    up = generate_motion("sitting", 2, then="standing", duration_s=6.0, then_at_s=3.0)
+    down = generate_motion("standing", 2, then="sitting", duration_s=6.0, then_at_s=3.0)
+    for motion, sign in ((up, 1.0), (down, -1.0)):
+        height = motion.transl[:, 1]
+        assert sign * float(height[-30:].mean() - height[:30].mean()) > 0.25
+        steps = (height[1:] - height[:-1]).abs() * motion.fps
+        assert float(steps.max()) < 1.5  # m/s: the change takes about a second, no jump
+    assert all("stand" in caption for caption in up.captions)
+    assert all("sit" in caption or "seat" in caption for caption in down.captions)
+
+
+def test_transition_arguments_are_checked():
+    with pytest.raises(ValueError, match="Unknown activity 'flying'"):
+        generate_motion("walking", 0, then="flying")
+    with pytest.raises(ValueError, match="then_at_s must leave"):
+        generate_motion("walking", 0, then="standing", duration_s=4.0, then_at_s=3.9)
+    with pytest.raises(ValueError, match="then_at_s needs then="):
+        generate_motion("walking", 0, then_at_s=2.0)
+
+
+def test_sample_motions_with_transitions():
+    motions = list(sample_motions(12, seed=3, transitions=1.0, duration_s=4.0, fps=20.0))
+    assert all("_then_" in m.activity for m in motions)
+    first = [m.metadata["segments"][0]["activity"] for m in motions]
+    assert sorted(set(first)) == sorted(first) or len(set(first)) >= 11  # one pass of the shuffle, no repeats
+    assert not any("_then_" in m.activity for m in sample_motions(12, seed=3, duration_s=1.0, fps=10.0))
+    with pytest.raises(ValueError, match="transitions must be a probability"):
+        list(sample_motions(1, seed=0, transitions=1.5))
+
+
+# ---------------------------------------------------------------------------------------------------- captions
+
+
+def test_captions_are_varied_and_name_what_people_call_the_activity():
+    motions = list(sample_motions(3 * len(list_activities()), seed=1, duration_s=1.0, fps=10.0))
+    captions = [caption for motion in motions for caption in motion.captions]
+    assert len(set(captions)) > 0.9 * len(captions)
+    anchors = {"internal_rotation": "internal rotation", "overhead_racket_swing": "badminton", "running": "run",
+               "walking": "walk", "jumping_jacks": "jumping jack", "bent_over_row": "row"}  # fmt: skip
+    for activity, anchor in anchors.items():
+        texts = [c for seed in range(10) for c in generate_motion(activity, seed, duration_s=1.0, fps=10.0).captions]
+        assert sum(anchor in text for text in texts) >= 0.5 * len(texts), (activity, texts)
+
+
+def test_captions_only_describe_what_the_motion_does():
+    rest_words, drift_words = ("pausing", "rest", "break", "pauses"), ("speeding", "faster", "slowing", "slower")
+    for seed in range(15):
+        steady = generate_motion("squats", seed, duration_s=1.0, fps=10.0, rest_fraction=0.0, tempo_drift=0.0)
+        assert not any(word in caption for caption in steady.captions for word in rest_words + drift_words)
+        low, high = ACTIVITIES["running"].cycle_hz
+        fast = generate_motion("running", seed, duration_s=1.0, fps=10.0, cycle_hz=high, tempo_drift=0.0)
+        assert not any(word in c for c in fast.captions for word in ("slow", "easy", "relaxed", "jog"))
+        slow = generate_motion("running", seed, duration_s=1.0, fps=10.0, cycle_hz=low, tempo_drift=0.0)
+        assert not any(word in c for c in slow.captions for word in ("fast", "quick", "rapid", "hard"))

@@ -36,6 +36,17 @@ class ActivitySpec:
         postures: possible postures (the first is the default when ``posture`` is not drawn).
         params: extra generator parameters, each a ``(low, high)`` range drawn uniformly or a tuple of choices.
         speed_words: adverbs for the slow, middle and fast third of ``cycle_hz``.
+        verbs: third-person verb phrases ("walks briskly", "does squats") for composed captions and transitions;
+            the same fields as ``captions``.
+        nouns: what people call the activity ("walking", "shoulder internal rotation"), for short captions.
+        speed_verbs: extra verb phrases for the slow, middle and fast third of ``cycle_hz`` ("jogs" when slow).
+        describe: what composed captions may describe: ``"speed"`` and ``"intensity"`` (the amplitude's third);
+            none for still activities.
+        intensity_words: phrases for a small and a large ``amplitude`` (default: "gently" / "vigorously", ...;
+            locomotion says "with short steps" / "with long strides").
+        exercise: an exercise done in sets ("a person doing squats" reads well).
+        rests: repetitions may be separated by rests in the start pose (phase 0), see :mod:`.variety`.
+        repetitions: what one repetition is called in the plural ("strokes", "sips"), for rest phrases.
     """
 
     name: str
@@ -49,6 +60,14 @@ class ActivitySpec:
     postures: tuple[str, ...] = ("standing",)
     params: dict[str, tuple[float, float] | tuple[str, ...]] = field(default_factory=dict)
     speed_words: tuple[str, str, str] = ("slowly", "at a steady pace", "quickly")
+    verbs: tuple[str, ...] = ()
+    nouns: tuple[str, ...] = ()
+    speed_verbs: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
+    describe: tuple[str, ...] = ("speed", "intensity")
+    intensity_words: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+    exercise: bool = False
+    rests: bool = False
+    repetitions: str = "repetitions"
 
 
 ACTIVITIES: dict[str, ActivitySpec] = {}
@@ -58,6 +77,11 @@ def register_activity(spec: ActivitySpec) -> ActivitySpec:
     """Adds (or replaces) an activity in :data:`ACTIVITIES`; returns it."""
     if len(spec.captions) < 1:
         raise ValueError(f"activity {spec.name!r} needs at least one caption template")
+    if spec.exercise and not spec.nouns:
+        raise ValueError(f"exercise {spec.name!r} needs nouns ('a person doing <noun>')")
+    unknown = sorted(set(spec.describe) - {"speed", "intensity"})
+    if unknown:
+        raise ValueError(f"activity {spec.name!r}: describe may hold 'speed' and 'intensity', not {unknown}")
     ACTIVITIES[spec.name] = spec
     return spec
 

@@ -29,6 +29,15 @@ from ..registry import activity
     ),
     one_handed=True,
     params={"trunk_pitch_deg": (45.0, 70.0), "retraction_deg": (8.0, 15.0)},
+    verbs=(
+        "does bent-over rows with a dumbbell in the {hand} hand",
+        "rows a dumbbell up with the {hand} arm",
+        "bends forward and pulls a weight up to the hip",
+        "does one-arm dumbbell rows",
+    ),
+    nouns=("bent-over rows", "one-arm dumbbell rows", "single-arm rows", "dumbbell rows"),
+    exercise=True,
+    rests=True,
 )
 def bent_over_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Trunk hinged forward; the hanging arm pulls the weight from below the shoulder to beside the hip."""

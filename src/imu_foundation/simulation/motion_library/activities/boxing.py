@@ -23,6 +23,14 @@ from ..registry import activity
         "shadow boxing",
     ),
     params={"reach_m": (0.44, 0.5)},
+    verbs=(
+        "throws punches",
+        "punches the air",
+        "is shadow boxing",
+        "boxes, alternating jabs and crosses",
+        "throws jab-cross combinations",
+    ),
+    nouns=("punching", "boxing", "shadow boxing", "jab-cross combinations"),
 )
 def punching(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Boxing combination: left jab then right cross from a guard, the trunk turning into each punch."""

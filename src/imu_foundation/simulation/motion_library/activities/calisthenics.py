@@ -29,6 +29,14 @@ from ..registry import activity
         "doing {direction} arm circles",
     ),
     params={"radius_deg": (12.0, 25.0), "direction": ("forward", "backward")},
+    verbs=(
+        "makes {direction} arm circles",
+        "circles both arms",
+        "rotates the outstretched arms in circles",
+        "does arm circles",
+    ),
+    nouns=("arm circles", "{direction} arm circles", "arm circle exercises", "circles with straight arms"),
+    exercise=True,
 )
 def arm_circles(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Both arms held out sideways, tracing small circles together (forwards or backwards)."""
@@ -51,6 +59,9 @@ def arm_circles(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "doing star jumps",
     ),
     params={"arm_top_deg": (150.0, 172.0), "flight_fraction": (0.3, 0.45)},
+    verbs=("does jumping jacks", "performs jumping jacks", "does star jumps", "is doing jumping jacks"),
+    nouns=("jumping jacks", "star jumps", "jumping jack exercises", "a set of jumping jacks"),
+    exercise=True,
 )
 def jumping_jacks(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Jumping jacks: jump feet apart while the arms sweep overhead, jump back; two hops per cycle."""
@@ -84,6 +95,16 @@ def jumping_jacks(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "doing deep knee bends",
     ),
     params={"depth_deg": (70.0, 90.0)},
+    verbs=(
+        "does squats",
+        "squats down and stands back up",
+        "performs bodyweight squats",
+        "does deep knee bends",
+        "is squatting",
+    ),
+    nouns=("squats", "bodyweight squats", "air squats", "squat exercise"),
+    exercise=True,
+    rests=True,
 )
 def squats(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Bodyweight squats to about thigh-parallel; arms raised forward for balance as the hips go down."""

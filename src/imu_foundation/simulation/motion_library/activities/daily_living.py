@@ -36,6 +36,17 @@ _MOUTH_FROM_SHOULDER = (-0.17, 0.13, 0.16)
     one_handed=True,
     postures=("standing", "sitting"),
     duration_s=(8.0, 20.0),
+    verbs=(
+        "drinks from a cup",
+        "takes a sip",
+        "sips a drink",
+        "drinks from a glass",
+        "lifts a cup to the mouth and drinks",
+    ),
+    nouns=("drinking", "drinking from a cup", "having a drink", "taking sips of water"),
+    describe=("speed",),
+    rests=True,
+    repetitions="sips",
 )
 def drinking(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Sipping from a cup: lift it from table or waist height to the mouth, tip it, put it back (a sip a cycle)."""
@@ -65,6 +76,9 @@ def drinking(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "brushing teeth, {hand}-handed",
     ),
     one_handed=True,
+    verbs=("brushes their teeth", "brushes the teeth", "is brushing teeth", "scrubs the teeth with a toothbrush"),
+    nouns=("brushing teeth", "tooth brushing", "teeth brushing"),
+    describe=("speed",),
 )
 def brushing_teeth(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Brushing teeth: the hand in front of the mouth scrubbing side to side, moving between regions."""
@@ -92,6 +106,9 @@ def brushing_teeth(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     one_handed=True,
     params={"radius_m": (0.04, 0.08)},
+    verbs=("stirs a pot", "stirs food in a pot", "is stirring", "stirs with a spoon", "stirs a pan while cooking"),
+    nouns=("stirring", "stirring a pot", "cooking, stirring a pot"),
+    describe=("speed",),
 )
 def stirring(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Stirring a pot: the hand circles over the pot at waist height while the other hand holds its handle."""
@@ -117,6 +134,17 @@ def stirring(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     duration_s=(10.0, 22.0),
     params={"style": ("squat", "stoop")},
+    verbs=(
+        "lifts a box from the floor",
+        "picks up a box and puts it back down",
+        "lifts a heavy box",
+        "bends down and lifts a box",
+        "lifts an object off the ground",
+    ),
+    nouns=("lifting", "lifting a box", "picking up a box", "a lift from the floor"),
+    describe=("speed",),
+    rests=True,
+    repetitions="lifts",
 )
 def lifting(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Lifting a box from the floor to the waist, holding it, and putting it back down (one lift a cycle)."""

@@ -25,6 +25,9 @@ from ..registry import activity
         "typing with both hands while seated",
     ),
     postures=("sitting",),
+    verbs=("types on a keyboard", "is typing", "types at a desk", "types on a computer"),
+    nouns=("typing", "keyboard typing", "working at a computer"),
+    describe=("speed",),
 )
 def typing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Typing at a desk: forearms level, palms down, small quick hand motions over the keys."""
@@ -51,6 +54,9 @@ def typing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     one_handed=True,
     postures=("sitting",),
     params={"line_s": (2.5, 4.5), "line_start": (0.0, 1.0)},
+    verbs=("writes with a pen", "writes on paper", "writes notes by hand", "is writing"),
+    nouns=("writing", "handwriting", "writing with a pen", "taking notes by hand"),
+    describe=("speed",),
 )
 def writing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Writing with a pen at a desk: small loops (letters) drifting along a line, a return every line."""

@@ -53,6 +53,14 @@ def swing_arms(body: PoseBuilder, ctx: GeneratorContext, swing_deg: float, elbow
     ),
     params={"stride_m": (1.35, 1.55), "arm_swing_deg": (9.0, 16.0), "elbow_deg": (18.0, 30.0)},
     speed_words=("slowly", "at a normal pace", "briskly"),
+    verbs=("walks", "walks forward", "is walking", "walks straight ahead", "takes a walk", "goes for a walk"),
+    speed_verbs=(
+        ("strolls", "strolls along", "walks slowly", "ambles along"),
+        ("walks", "walks at a normal pace"),
+        ("walks briskly", "strides along", "walks fast", "power walks"),
+    ),
+    nouns=("walking", "a walk", "walking forward", "a stroll"),
+    intensity_words=(("with short steps", "taking small steps"), ("with long strides", "taking long steps")),
 )
 def walking(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Gait cycle from left heel strike (phase 0). Sagittal joint curves after Perry & Burnfield's normal gait."""
@@ -81,7 +89,7 @@ def walking(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "a person runs forward {speed_word}",
         "someone is running {speed_word}",
         "a person goes for a run",
-        "jogging ahead at a {speed_adj} pace",
+        "running ahead at a {speed_adj} pace",
     ),
     params={
         "stride_m": (2.0, 2.3),
@@ -90,6 +98,14 @@ def walking(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "flight_fraction": (0.25, 0.4),
     },
     speed_words=("at an easy jog", "at a steady pace", "fast"),
+    verbs=("runs", "is running", "runs forward", "goes for a run", "runs along"),
+    speed_verbs=(
+        ("jogs", "jogs slowly", "goes for an easy jog", "is jogging"),
+        ("runs", "jogs", "runs at a steady pace"),
+        ("runs fast", "runs quickly", "runs hard", "races along"),
+    ),
+    nouns=("running", "a run", "running forward", "a run outdoors"),
+    intensity_words=(("with short strides", "taking short quick steps"), ("with long strides", "with a long stride")),
 )
 def running(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Running gait from left foot strike: a flight phase each step, knees to ~100 deg in swing, arms bent ~90."""
@@ -122,6 +138,16 @@ def running(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "walking up steps at a {speed_adj} pace",
     ),
     params={"riser_m": (0.15, 0.19), "going_m": (0.25, 0.3)},
+    verbs=(
+        "walks up the stairs",
+        "climbs the stairs",
+        "goes upstairs",
+        "walks up a flight of stairs",
+        "climbs up some steps",
+        "ascends a staircase",
+    ),
+    nouns=("climbing stairs", "walking upstairs", "stair climbing", "going up the stairs"),
+    intensity_words=(("taking small steps", "carefully"), ("taking big steps", "with long strides")),
 )
 def climbing_stairs(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Stair ascent, one step per stair: large hip and knee flexion, the body rising one riser per step."""

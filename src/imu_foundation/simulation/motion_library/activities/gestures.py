@@ -29,6 +29,15 @@ from ..registry import activity
     ),
     one_handed=True,
     params={"elevation_deg": (80.0, 105.0)},
+    verbs=(
+        "waves the {hand} hand",
+        "waves with the {hand} hand",
+        "waves hello with the {hand} hand",
+        "waves goodbye with the {hand} hand",
+        "raises the {hand} hand and waves",
+    ),
+    nouns=("waving", "waving hello", "waving goodbye", "a wave of the {hand} hand"),
+    describe=("speed",),
 )
 def waving(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Waving hello: upper arm raised forward and out, forearm up, palm forward, swung side to side by turning the
@@ -61,6 +70,9 @@ def waving(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     postures=("standing", "sitting"),
     params={"spread_m": (0.06, 0.12)},
+    verbs=("claps", "claps their hands", "is clapping", "applauds", "claps the hands together"),
+    nouns=("clapping", "applause", "hand clapping", "clapping hands"),
+    describe=("speed",),
 )
 def clapping(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Clapping in front of the chest; the hands meet with a brief, sharp deceleration (the clap)."""

@@ -27,6 +27,19 @@ from ..registry import activity
     ),
     one_handed=True,
     params={"range_deg": (70.0, 100.0), "start_deg": (20.0, 35.0)},
+    verbs=(
+        "rotates the {hand} forearm inwards with the elbow at the side",
+        "does internal rotation with a band in the {hand} hand",
+        "pulls a resistance band in towards the belly with the {hand} arm",
+    ),
+    nouns=(
+        "shoulder internal rotation",
+        "internal rotation",
+        "band internal rotation",
+        "internal rotation with a resistance band",
+    ),
+    exercise=True,
+    rests=True,
 )
 def internal_rotation(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Elbow at the side bent 90 degrees; the upper arm turns inwards, sweeping the hand to the belly and back."""

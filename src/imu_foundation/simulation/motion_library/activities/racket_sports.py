@@ -39,6 +39,20 @@ _SMASH_KEYS = (
     ),
     one_handed=True,
     duration_s=(6.0, 14.0),
+    verbs=(
+        "plays badminton",
+        "smashes overhead with a racket in the {hand} hand",
+        "swings a racket over the head",
+        "hits overhead shots with a badminton racket",
+        "plays badminton, hitting overhead clears",
+    ),
+    nouns=(
+        "badminton",
+        "playing badminton",
+        "badminton smashes",
+        "overhead racket swings",
+        "a badminton overhead stroke",
+    ),
 )
 def overhead_racket_swing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Badminton overhead stroke (clear / smash): ready, cock the racket behind the shoulder, strike high in front

@@ -32,6 +32,15 @@ from ..registry import activity
     ),
     one_handed=True,
     params={"range_deg": (100.0, 160.0)},
+    verbs=(
+        "raises the {hand} arm out to the side",
+        "does lateral raises with the {hand} arm",
+        "lifts the {hand} arm sideways and lowers it",
+        "does shoulder abduction with the {hand} arm",
+    ),
+    nouns=("shoulder abduction", "lateral arm raises", "arm abduction", "side raises"),
+    exercise=True,
+    rests=True,
 )
 def shoulder_abduction(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Lateral arm raise with a straight elbow, thumb turning up (external rotation) as the arm goes overhead."""
@@ -55,6 +64,15 @@ def shoulder_abduction(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     one_handed=True,
     params={"range_deg": (110.0, 160.0)},
+    verbs=(
+        "raises the {hand} arm forward and overhead",
+        "does front raises with the {hand} arm",
+        "lifts the straight {hand} arm in front and up",
+        "does forward elevation with the {hand} arm",
+    ),
+    nouns=("shoulder flexion", "forward elevation", "front raises", "forward arm raises"),
+    exercise=True,
+    rests=True,
 )
 def shoulder_flexion(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Forward arm raise with a straight elbow, thumb up, from the side to overhead and back."""
@@ -78,6 +96,14 @@ def shoulder_flexion(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     one_handed=True,
     params={"trunk_pitch_deg": (55.0, 80.0), "radius_deg": (8.0, 16.0), "direction": ("clockwise", "counterclockwise")},
+    verbs=(
+        "swings the hanging {hand} arm in small circles",
+        "does pendulum exercises with the {hand} arm",
+        "leans forward and circles the relaxed {hand} arm",
+        "lets the {hand} arm swing like a pendulum",
+    ),
+    nouns=("pendulum exercise", "codman pendulum", "arm pendulum swings", "pendulum circles"),
+    exercise=True,
 )
 def pendulum(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Codman pendulum: bent forward, the other hand on a table, the relaxed arm hanging and circling slowly."""
@@ -110,6 +136,19 @@ def pendulum(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     one_handed=True,
     params={"range_deg": (70.0, 100.0), "start_deg": (20.0, 35.0)},
+    verbs=(
+        "rotates the {hand} forearm outwards with the elbow at the side",
+        "does external rotation with a band in the {hand} hand",
+        "turns the bent {hand} arm out against a resistance band",
+    ),
+    nouns=(
+        "shoulder external rotation",
+        "external rotation",
+        "band external rotation",
+        "external rotation with a resistance band",
+    ),
+    exercise=True,
+    rests=True,
 )
 def external_rotation(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Shoulder external rotation (band exercise): elbow at the side bent 90 deg, the forearm swings outwards from

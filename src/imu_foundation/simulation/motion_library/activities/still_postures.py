@@ -29,6 +29,9 @@ from ..registry import activity
         "standing upright without moving much",
     ),
     params={"arms": ("sides", "sides", "clasped")},
+    verbs=("stands still", "stands in place", "is standing", "stands quietly", "stands and waits", "stands upright"),
+    nouns=("standing", "standing still", "standing in place", "quiet standing"),
+    describe=(),
 )
 def standing(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Quiet standing: postural sway (weight shifts, not stepping) and breathing (the cycle is one breath)."""
@@ -63,6 +66,9 @@ def standing(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "sitting down and resting",
     ),
     postures=("sitting",),
+    verbs=("sits on a chair", "sits still", "is sitting", "sits quietly", "sits and rests"),
+    nouns=("sitting", "sitting on a chair", "sitting still", "resting in a chair"),
+    describe=(),
 )
 def sitting(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Sitting on a chair, hands resting on the thighs, small shifts of trunk and head (the cycle is a breath)."""

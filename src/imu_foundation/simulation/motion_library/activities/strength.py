@@ -25,6 +25,15 @@ from ..registry import activity
         "a person lifts the hands from the thighs to the chest, elbows high",
         "upright row exercise",
     ),
+    verbs=(
+        "does upright rows",
+        "pulls a bar up to the chest",
+        "lifts a bar from the thighs to the chin",
+        "performs upright rows with a barbell",
+    ),
+    nouns=("upright rows", "barbell upright rows", "upright row exercise"),
+    exercise=True,
+    rests=True,
 )
 def upright_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Upright row: a bar pulled from the thighs to the collarbones, elbows leading up and out."""
@@ -56,6 +65,15 @@ def upright_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     one_handed=True,
     params={"range_deg": (115.0, 135.0)},
+    verbs=(
+        "does bicep curls with the {hand} arm",
+        "curls a dumbbell in the {hand} hand",
+        "lifts a weight by bending the {hand} elbow",
+        "does arm curls",
+    ),
+    nouns=("bicep curls", "dumbbell curls", "arm curls", "biceps curls"),
+    exercise=True,
+    rests=True,
 )
 def bicep_curl(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Dumbbell curl: palm up, the elbow flexes from straight to ~135 deg with the upper arm kept at the side."""
@@ -78,6 +96,15 @@ def bicep_curl(body: PoseBuilder, ctx: GeneratorContext) -> None:
     ),
     duration_s=(8.0, 16.0),
     postures=("sitting",),
+    verbs=(
+        "stands up from a chair and sits back down",
+        "does chair stands",
+        "rises from the chair and sits again",
+        "does sit-to-stand repetitions",
+    ),
+    nouns=("sit to stand", "chair stands", "sit-to-stand exercise", "the chair stand test"),
+    exercise=True,
+    rests=True,
 )
 def sit_to_stand(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Repeated chair stands with the arms crossed over the chest (the 30-second chair stand test)."""

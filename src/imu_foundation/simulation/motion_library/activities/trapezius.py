@@ -34,6 +34,20 @@ from ..registry import activity
     ),
     one_handed=True,
     params={"reach_deg": (60.0, 90.0), "retraction_deg": (8.0, 16.0)},
+    verbs=(
+        "pulls a resistance band down and back with the {hand} arm",
+        "does a lower trapezius row with the {hand} arm",
+        "rows the {hand} arm back against a band",
+        "squeezes the shoulder blade back, pulling a band",
+    ),
+    nouns=(
+        "lower trapezius rows",
+        "band rows",
+        "trapezius rows with a resistance band",
+        "scapular retraction exercises",
+    ),
+    exercise=True,
+    rests=True,
 )
 def lower_trapezius_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """The hand goes from reaching forward at chest height to beside the hip, the elbow pulled back past the side."""
@@ -61,6 +75,15 @@ def lower_trapezius_row(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "shrugging exercise for the trapezius",
     ),
     params={"lift_deg": (20.0, 35.0)},
+    verbs=(
+        "shrugs the shoulders",
+        "does shoulder shrugs",
+        "lifts the shoulders up to the ears and lowers them",
+        "shrugs holding dumbbells",
+    ),
+    nouns=("shoulder shrugs", "shrugs", "dumbbell shrugs", "trapezius shrugs"),
+    exercise=True,
+    rests=True,
 )
 def shoulder_shrugs(body: PoseBuilder, ctx: GeneratorContext) -> None:
     """Both shoulder girdles rise (scapular elevation), hold at the top and come down; arms hang straight."""
