@@ -70,7 +70,7 @@ def two_frame_rate(R: torch.Tensor, fps: float) -> torch.Tensor:
 def readings(activity: str, seed: int, fps: float, body, rate_hz: float, scheme: str) -> tuple:
     """Linear acceleration (m/s^2, world frame rotated into the sensor) and gyro at ``rate_hz``, and the peak
     acceleration at the generation rate."""
-    motion = generate_motion(activity, seed, fps=fps, duration_s=6.0)
+    motion = generate_motion(activity, seed, fps=fps, duration_s=6.0, handedness="right")  # the right wrist works
     p_world_m, R_world_from_sensor = sensor_trajectories(motion, body, [VirtualImu(s) for s in SITES])
     if scheme == "baseline":
         p_ddot, gyro = three_point_acceleration(p_world_m, fps), two_frame_rate(R_world_from_sensor, fps)

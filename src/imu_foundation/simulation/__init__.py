@@ -26,7 +26,14 @@ from .motion import (
     MotionSequence,
     pose_representation,
 )
-from .motion_io import read_amass_npz, read_humanml3d_captions, read_sentences, read_smplx_params
+from .motion_io import (
+    MotionFileError,
+    read_amass_npz,
+    read_humanml3d_captions,
+    read_sentences,
+    read_smplx_motion,
+    read_smplx_params,
+)
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
 from .resample import resample
 from .sensor_errors import AxisErrors, ImuErrorModel
@@ -45,6 +52,7 @@ __all__ = [
     "BodyModel",
     "BodyModelFileError",
     "ImuErrorModel",
+    "MotionFileError",
     "MotionSequence",
     "SensorKinematics",
     "SensorSite",
@@ -59,6 +67,7 @@ __all__ = [
     "read_amass_npz",
     "read_humanml3d_captions",
     "read_sentences",
+    "read_smplx_motion",
     "read_smplx_params",
     "resample",
     "sample_motions",

@@ -22,11 +22,12 @@ class GeneratorContext:
         fps: frame rate (Hz).
         cycle_hz: nominal cycle frequency (Hz); what one cycle is depends on the activity (see its spec).
         amplitude: nominal amplitude factor (1 = typical range of motion).
-        phase: ``(T,)`` cycle phase (rad), increasing by 2 pi per cycle; its rate wanders slowly around
-            ``cycle_hz`` so repetitions differ a little.
-        freq: ``(T,)`` instantaneous cycle frequency (Hz), the derivative of ``phase / 2 pi``.
-        amp: ``(T,)`` amplitude factor, wandering slowly around ``amplitude``.
-        rng: the sequence's random generator; draw from it only here and in a fixed order.
+        phase: ``(T,)`` cycle phase (rad), increasing by 2 pi per cycle; its rate drifts and varies from one
+            repetition to the next around ``cycle_hz``, and for activities with rests it pauses at multiples of
+            2 pi (the start pose) between repetitions (see :mod:`.variety`).
+        freq: ``(T,)`` instantaneous cycle frequency (Hz), the derivative of ``phase / 2 pi`` (0 while resting).
+        amp: ``(T,)`` amplitude factor, varying from one repetition to the next around ``amplitude``.
+        rng: the generator's own random generator, for its noise; draw from it in a fixed order.
         posture: ``"standing"`` or ``"sitting"`` for activities that can be done in either.
         params: extra generator parameters, recorded in the metadata and available to the captions.
     """
