@@ -32,13 +32,13 @@ from pathlib import Path
 
 import torch
 
+from imu_foundation.sensors import resample
 from imu_foundation.simulation import (
     VirtualImu,
     angular_velocity,
     generate_motion,
     list_activities,
     load_body_model,
-    resample,
     second_derivative,
     sensor_trajectories,
 )

@@ -1,23 +1,27 @@
-"""Throughput of ImuSpectrogramFeatureExtractor against per-window matplotlib / SciPy spectrogram pipelines.
+"""Throughput of ImuSpectrogramFeatureExtractor against per-window matplotlib / SciPy spectrogram pipelines, and
+against the Img2Imu EfficientNet-Lite0 encoder it feeds.
 
 The IMG2IMU authors build each image with ``matplotlib.mlab.specgram`` per window and per axis, then scale and resize
 it. This script times, on the same windows:
 
-* ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on batches of
-  ``--batch-size`` windows (its compiled kernels run on ``torch.get_num_threads()`` threads; ``--threads`` sets
-  it);
+* ``ours``: ``ImuSpectrogramFeatureExtractor`` called the way a data collator calls it, on NumPy batches of
+  ``--batch-size`` windows (torch ops on ``torch.get_num_threads()`` threads, ``--threads`` sets it; with
+  ``--device cuda``, on tensors already on the GPU);
 * ``matplotlib``: ``mlab.specgram`` per window and axis, then log10, min-max, nearest-exact resize, flip and ImageNet
   normalisation in NumPy per window (float64);
-* ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing.
+* ``scipy``: ``scipy.signal.spectrogram`` once per window (all axes), same NumPy post-processing;
+* ``encoder``: ``create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet").eval()`` on our images,
+  same batches, same device and thread count, under ``torch.inference_mode()``: the front end has to be much faster
+  than the model it feeds (``speedup_vs_encoder``).
 
 Both baselines are plain per-window Python/NumPy code, so they run on one core whatever the thread setting. The
-images of all three are compared on a spread of windows (``np.testing.assert_allclose``, ``--atol``), and the script
-prints each throughput and the speed-ups. ``--json PATH`` writes the numbers as one flat JSON object.
+images of all three pipelines are compared on a spread of windows (``np.testing.assert_allclose``, ``--atol``), and
+the script prints each throughput and the speed-ups. ``--json PATH`` writes the numbers as one flat JSON object.
 
 Usage::
 
     python benchmarks/bench_spectrogram.py            # 10,000 windows, every baseline on all of them
-    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines timed on 200 and extrapolated
+    python benchmarks/bench_spectrogram.py --quick    # 1,000 windows; baselines on 200, encoder on 64
     python benchmarks/bench_spectrogram.py --json bench.json --batch-size 64 --threads 2
 """
 
@@ -35,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from imu_foundation import create_model
 from imu_foundation.models.img2imu.feature_extraction_img2imu import (
     IMAGENET_DEFAULT_MEAN,
     IMAGENET_DEFAULT_STD,
@@ -42,6 +47,7 @@ from imu_foundation.models.img2imu.feature_extraction_img2imu import (
 )
 
 GRAVITY = 9.81
+ENCODER = "img2imu-efficientnet-lite0-acc-gyro"  # the Img2Imu model these images feed
 
 
 def synthetic_imu(num_windows: int, num_samples: int, channels: int, rate: float, seed: int) -> np.ndarray:
@@ -180,27 +186,56 @@ class OtherLoad:
         return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
 
-def time_extractor(extractor, windows: np.ndarray, batch_size: int, rate: float, repeats: int) -> list[float]:
-    """Windows per second of each pass over ``windows``, called on batches as a data collator would."""
-    extractor(windows[:batch_size], sampling_rate=rate)  # warm-up: plan and scratch buffers
-    rates = []
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_passes(run_pass, num_windows: int, repeats: int, device: torch.device) -> tuple[list[float], list[float]]:
+    """Windows per second of wall-clock time and of this process's CPU time (all its threads), for each pass."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        _synchronize(device)
+        start_wall, start_cpu = time.perf_counter(), time.process_time()
+        run_pass()
+        _synchronize(device)
+        wall.append(num_windows / (time.perf_counter() - start_wall))
+        cpu.append(num_windows / max(time.process_time() - start_cpu, 1e-9))
+    return wall, cpu
+
+
+def time_extractor(extractor, windows, batch_size: int, rate: float, repeats: int, device):
+    """Passes over ``windows`` (an array, or a tensor on ``device``) in batches, as a data collator calls it."""
+    extractor(windows[:batch_size], sampling_rate=rate)  # warm-up
+
+    def run_pass():
         for i in range(0, len(windows), batch_size):
-            extractor(windows[i : i + batch_size], sampling_rate=rate)["pixel_values"]
-        rates.append(len(windows) / (time.perf_counter() - start))
-    return rates
+            extractor(windows[i : i + batch_size], sampling_rate=rate)
+
+    return time_passes(run_pass, len(windows), repeats, device)
 
 
-def time_baseline(image_fn, windows: np.ndarray, repeats: int) -> list[float]:
+def time_encoder(model, images: torch.Tensor, batch_size: int, repeats: int):
+    """Passes of the encoder's forward over ``images`` ``(N, 3, H, W)`` in batches."""
+
+    def run_pass():
+        for i in range(0, len(images), batch_size):
+            model(pixel_values=images[i : i + batch_size])
+
+    with torch.inference_mode():
+        model(pixel_values=images[:8])  # warm-up
+        return time_passes(run_pass, len(images), repeats, images.device)
+
+
+def time_baseline(image_fn, windows: np.ndarray, repeats: int):
+    """Passes of a per-window pipeline over ``windows``."""
     image_fn(windows[0].astype(np.float64))  # warm-up (imports, caches)
-    rates = []
-    for _ in range(repeats):
-        start = time.perf_counter()
+
+    def run_pass():
         for window in windows:
             image_fn(window.astype(np.float64))
-        rates.append(len(windows) / (time.perf_counter() - start))
-    return rates
+
+    return time_passes(run_pass, len(windows), repeats, torch.device("cpu"))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -215,7 +250,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument("--batch-size", type=int, default=64, help="windows per extractor call (default 64)")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: torch's own)")
-    parser.add_argument("--repeats", type=int, default=3, help="timed passes per method; the best counts (default 3)")
+    parser.add_argument("--device", default="cpu", help="where ours and the encoder run (cpu, cuda; default cpu)")
+    parser.add_argument(
+        "--encoder-windows", type=int, default=None, help="windows timed for the encoder (default 512; 64 quick)"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="timed passes per method; the best counts (default 3; 2 quick)"
+    )
     parser.add_argument("--channels", type=int, default=6, help="IMU channels per window, a multiple of 3")
     parser.add_argument("--samples", type=int, default=500, help="samples per window (default 500 = 10 s)")
     parser.add_argument("--rate", type=float, default=50.0, help="sampling rate in Hz (default 50)")
@@ -230,6 +271,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.baseline_windows is None:
         args.baseline_windows = 200 if args.quick else args.windows
     args.baseline_windows = min(args.baseline_windows, args.windows)
+    if args.repeats is None:
+        args.repeats = 2 if args.quick else 3
+    if args.encoder_windows is None:
+        args.encoder_windows = 64 if args.quick else 512
+    args.encoder_windows = min(args.encoder_windows, args.windows)
     if args.check_windows is None:
         args.check_windows = 50 if args.quick else 200
     args.check_windows = min(args.check_windows, args.windows)
@@ -243,14 +289,18 @@ def main(argv=None) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
+    device = torch.device(args.device)
 
     extractor = ImuSpectrogramFeatureExtractor(feature_size=args.channels, sampling_rate=args.rate)
     windows = synthetic_imu(args.windows, args.samples, args.channels, args.rate, args.seed)
+    # A data collator hands NumPy arrays to the extractor; on a GPU the windows are already there, as in a model.
+    on_device = windows if device.type == "cpu" else torch.from_numpy(windows).to(device)
     num_frames = 1 + (args.samples - extractor.n_fft) // extractor.hop_length
     post = NumpyImage(
         extractor.n_fft // 2 + 1, num_frames, extractor.image_height, extractor.image_width, extractor.log_floor
     )
     baselines = {"matplotlib": matplotlib_pipeline(extractor, post), "scipy": scipy_pipeline(extractor, post)}
+    encoder = create_model(ENCODER, pretrained="imagenet").eval().to(device)
 
     print(
         f"{args.windows} windows of {args.channels} channels x {args.samples} samples at {args.rate:g} Hz "
@@ -258,15 +308,15 @@ def main(argv=None) -> int:
         f"{extractor.image_width}); n_fft={extractor.n_fft}, hop={extractor.hop_length}"
     )
     print(
-        f"ours: batches of {args.batch_size} windows per call, torch threads = {threads} (of {os.cpu_count()} CPUs); "
-        f"baselines: one window at a time, single-threaded; best of {args.repeats} passes each"
+        f"ours and the encoder: batches of {args.batch_size} windows on {device}, torch threads = {threads} (of "
+        f"{os.cpu_count()} CPUs); baselines: one window at a time, single-threaded; best of {args.repeats} passes each"
     )
 
     # Equal outputs first: ours (float32) against both float64 baselines on windows spread over the set.
     check = np.unique(np.linspace(0, args.windows - 1, args.check_windows).astype(int))
     ours_images = np.concatenate(
         [
-            extractor(windows[check[i : i + args.batch_size]], sampling_rate=args.rate)["pixel_values"].numpy()
+            extractor(on_device[check[i : i + args.batch_size]], sampling_rate=args.rate)["pixel_values"].cpu().numpy()
             for i in range(0, len(check), args.batch_size)
         ]
     )
@@ -280,38 +330,53 @@ def main(argv=None) -> int:
         f"{max_diff['matplotlib']:.2e}, max |ours - scipy| = {max_diff['scipy']:.2e}"
     )
 
-    load = {}
+    load, results = {}, {}  # name -> (windows timed, wall-clock rates, CPU-time rates)
     with OtherLoad() as load["ours"]:
-        ours = time_extractor(extractor, windows, args.batch_size, args.rate, args.repeats)
-    results = {"ours": (args.windows, ours)}
+        results["ours"] = (
+            args.windows,
+            *time_extractor(extractor, on_device, args.batch_size, args.rate, args.repeats, device),
+        )
     for name, image_fn in baselines.items():
         with OtherLoad() as load[name]:
-            rates = time_baseline(image_fn, windows[: args.baseline_windows], args.repeats)
-        results[name] = (args.baseline_windows, rates)
+            results[name] = (
+                args.baseline_windows,
+                *time_baseline(image_fn, windows[: args.baseline_windows], args.repeats),
+            )
+    images = extractor(on_device[: args.encoder_windows], sampling_rate=args.rate)["pixel_values"]
+    with OtherLoad() as load["encoder"]:
+        results["encoder"] = (args.encoder_windows, *time_encoder(encoder, images, args.batch_size, args.repeats))
 
-    best = {name: max(rates) for name, (_, rates) in results.items()}
-    speedup = {name: best["ours"] / best[name] for name in baselines}
+    best = {name: max(wall) for name, (_, wall, _) in results.items()}
+    best_cpu = {name: max(cpu) for name, (_, _, cpu) in results.items()}
+    speedup = {name: best["ours"] / best[name] for name in results if name != "ours"}
     print()
-    print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'ours is':>10}")
-    for name, (count, rates) in results.items():
+    print(f"{'method':<12}{'windows timed':>15}{'windows/s (best)':>18}{'median':>10}{'per CPU-s':>11}{'ours is':>10}")
+    for name, (count, wall, _) in results.items():
         ratio = "" if name == "ours" else f"{speedup[name]:.1f}x"
         note = " (extrapolated)" if count < args.windows else ""
-        print(f"{name:<12}{count:>15}{max(rates):>18,.0f}{statistics.median(rates):>10,.0f}{ratio:>10}{note}")
+        print(
+            f"{name:<12}{count:>15}{max(wall):>18,.0f}{statistics.median(wall):>10,.0f}{best_cpu[name]:>11,.0f}"
+            f"{ratio:>10}{note}"
+        )
     print()
     shares = {name: meter.fraction for name, meter in load.items() if meter.fraction is not None}
     if shares:
         listed = ", ".join(f"{name} {share:.0%}" for name, share in shares.items())
         print(f"CPU share taken by other processes while timing: {listed}")
         if max(shares.values()) > 0.05:
-            print("  (a busy machine: the throughputs above are lower bounds, ours more so since it uses every core)")
-    if args.baseline_windows < args.windows:
+            print("  (a busy machine: the throughputs above are lower bounds)")
+    print("per CPU-s: windows per second of this process's CPU time (all its threads), the cost on a core of its own")
+    if min(args.baseline_windows, args.encoder_windows) < args.windows:
         print(
-            f"baselines were timed on the first {args.baseline_windows} windows only; their per-window throughput is "
-            f"extrapolated to the {args.windows} windows"
+            f"baselines were timed on the first {args.baseline_windows} windows and the encoder on "
+            f"{args.encoder_windows}; their per-window throughput is extrapolated to the {args.windows} windows"
         )
+    front_end_share = best["encoder"] / (best["ours"] + best["encoder"])  # of the time to encode a window
     print(
         f"speed-up of ours: {speedup['matplotlib']:.1f}x over the matplotlib pipeline, "
-        f"{speedup['scipy']:.1f}x over the scipy pipeline ({threads} torch threads, batch size {args.batch_size})"
+        f"{speedup['scipy']:.1f}x over the scipy pipeline, {speedup['encoder']:.1f}x over the {ENCODER} encoder it "
+        f"feeds (the front end is {front_end_share:.2%} of the encoding time; {threads} torch threads, batch size "
+        f"{args.batch_size}, {device})"
     )
 
     if args.json is not None:
@@ -319,6 +384,9 @@ def main(argv=None) -> int:
             "windows": args.windows,
             "baseline_windows": args.baseline_windows,
             "baseline_extrapolated": args.baseline_windows < args.windows,
+            "encoder_windows": args.encoder_windows,
+            "encoder": ENCODER,
+            "device": str(device),
             "batch_size": args.batch_size,
             "threads": threads,
             "cpu_count": os.cpu_count(),
@@ -328,18 +396,21 @@ def main(argv=None) -> int:
             "repeats": args.repeats,
             "quick": args.quick,
             "ours_windows_per_s": best["ours"],
-            "ours_windows_per_s_median": statistics.median(ours),
+            "ours_windows_per_s_median": statistics.median(results["ours"][1]),
+            "ours_windows_per_cpu_s": best_cpu["ours"],
+            "encoder_windows_per_cpu_s": best_cpu["encoder"],
             "matplotlib_windows_per_s": best["matplotlib"],
             "scipy_windows_per_s": best["scipy"],
+            "encoder_windows_per_s": best["encoder"],
             "speedup_vs_matplotlib": speedup["matplotlib"],
             "speedup_vs_scipy": speedup["scipy"],
+            "speedup_vs_encoder": speedup["encoder"],
+            "front_end_share_of_encoding_time": front_end_share,
             "check_windows": int(len(check)),
             "atol": args.atol,
             "max_abs_diff_vs_matplotlib": max_diff["matplotlib"],
             "max_abs_diff_vs_scipy": max_diff["scipy"],
-            "other_processes_cpu_fraction_ours": load["ours"].fraction,
-            "other_processes_cpu_fraction_matplotlib": load["matplotlib"].fraction,
-            "other_processes_cpu_fraction_scipy": load["scipy"].fraction,
+            **{f"other_processes_cpu_fraction_{name}": meter.fraction for name, meter in load.items()},
             "python": platform.python_version(),
             "torch": torch.__version__,
             "numpy": np.__version__,

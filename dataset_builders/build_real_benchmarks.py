@@ -15,7 +15,6 @@ The library code is ``imu_foundation.data.real_benchmarks``; the CSV / NumPy lay
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from imu_foundation.data.real_benchmarks import (
     load_imu_numpy,
     load_wrist_exercise_benchmark,
 )
+from imu_foundation.outputs import check_replaceable
 
 BENCHMARKS = ("basic_motions", "wrist_exercises", "csv", "npz")
 
@@ -32,8 +32,10 @@ BENCHMARKS = ("basic_motions", "wrist_exercises", "csv", "npz")
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--benchmark", choices=BENCHMARKS, required=True)
-    parser.add_argument("--output", type=Path, required=True, help="folder for save_to_disk (must be new or empty)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output folder")
+    parser.add_argument("--output", type=Path, required=True, help="folder for save_to_disk (must not exist)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an --output folder that this package wrote (nothing else)"
+    )
     parser.add_argument(
         "--window-s",
         type=float,
@@ -94,13 +96,16 @@ def load(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.output.exists() and any(args.output.iterdir()):
-        if not args.overwrite:
-            print(f"{args.output} exists and is not empty; pass --overwrite to replace it.", file=sys.stderr)
-            return 2
-        shutil.rmtree(args.output)
-    benchmark = load(args)
-    benchmark.save_to_disk(args.output)
+    try:
+        check_replaceable(args.output, args.overwrite)  # before any work; nothing is deleted that we did not write
+        benchmark = load(args)
+        benchmark.save_to_disk(args.output, overwrite=args.overwrite)
+    except FileExistsError as error:
+        print(f"build_real_benchmarks: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        print(f"build_real_benchmarks: {error}", file=sys.stderr)
+        return 2
     for split, dataset in benchmark.dataset.items():
         print(f"{split}: {len(dataset):,} windows, {len(set(dataset['sequence_id']))} recordings")
     print(f"classes: {benchmark.label_names}; saved to {args.output}")

@@ -23,7 +23,6 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +33,10 @@ from imu_foundation.data.synthetic_corpus import (
     SmplxSentencesSource,
     build_synthetic_corpus,
 )
+from imu_foundation.outputs import building_folder, check_replaceable
+from imu_foundation.simulation import BodyModelFileError, PickledBodyModelError
+
+ARROW_CACHE = ".arrow-cache"  # inside the folder being built, removed once the corpus is saved
 
 
 def _splits(text: str) -> dict[str, float]:
@@ -46,8 +49,10 @@ def _splits(text: str) -> dict[str, float]:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output", type=Path, required=True, help="folder for save_to_disk (must be new or empty)")
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output folder")
+    parser.add_argument("--output", type=Path, required=True, help="folder for save_to_disk (must not exist)")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace an --output folder that this package wrote (nothing else)"
+    )
     source = parser.add_argument_group("motion source")
     source.add_argument("--source", choices=("library", "amass", "how2sign"), default="library")
     source.add_argument("--num-windows", type=int, help="exact corpus size (library)")
@@ -71,6 +76,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     sim.add_argument("--overlap", type=float, default=0.5)
     sim.add_argument("--pose-rate", type=float, default=20.0, help="pose frames per second (0: no pose)")
     sim.add_argument("--body-model", help="SMPL / SMPL-H / SMPL-X model file or folder (default: embedded body)")
+    sim.add_argument(
+        "--trust-pickled-body-model",
+        action="store_true",
+        help="unpickle a pickled --body-model (.pkl, .npz with object arrays): this runs code from the file, so only "
+        "for files you trust; or convert it once with `imu-foundation convert-body-model`",
+    )
     run = parser.add_argument_group("build and publish")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--splits", type=_splits, default=None, help="e.g. train=0.9,validation=0.05,test=0.05")
@@ -101,11 +112,18 @@ def make_source(args: argparse.Namespace) -> LibrarySource | AmassSource | Smplx
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.output.exists() and any(args.output.iterdir()):
-        if not args.overwrite:
-            print(f"{args.output} exists and is not empty; pass --overwrite to replace it.", file=sys.stderr)
-            return 2
-        shutil.rmtree(args.output)
+    try:
+        return build(args)
+    except FileExistsError as error:
+        print(f"build_synthetic_corpus: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError, PickledBodyModelError, BodyModelFileError) as error:
+        print(f"build_synthetic_corpus: {error}", file=sys.stderr)
+        return 2
+
+
+def build(args: argparse.Namespace) -> int:
+    check_replaceable(args.output, args.overwrite)  # before any work; nothing is deleted that we did not write
     settings = CorpusSettings(
         sites=tuple(s.strip() for s in args.sites.split(",")),
         sampling_rate_hz=args.sampling_rate,
@@ -117,10 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         overlap=args.overlap,
         pose_rate_hz=args.pose_rate,
         body_model=args.body_model,
+        trust_pickled_body_model=args.trust_pickled_body_model,
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=args.output.parent, prefix=".corpus-cache-") as scratch:
+    # Everything, the Arrow cache included, is written in a folder beside --output that becomes --output when the
+    # build is complete; a killed build leaves only that folder, which the next build of --output removes.
+    with building_folder(args.output, "synthetic IMU corpus", args.overwrite) as partial:
         corpus = build_synthetic_corpus(
             make_source(args),
             settings,
@@ -129,13 +149,14 @@ def main(argv: list[str] | None = None) -> int:
             split_fractions=args.splits,
             split_seed=args.split_seed,
             num_proc=args.num_proc,
-            cache_dir=args.cache_dir or scratch,
+            cache_dir=args.cache_dir or str(partial / ARROW_CACHE),
         )
         built = time.perf_counter() - started
-        corpus.save_to_disk(args.output)
-        if args.push_to_hub:
-            url = corpus.push_to_hub(args.push_to_hub, private=args.private or None, token=args.token)
-            print(f"pushed to {url}")
+        corpus.write_to(partial)
+    if args.push_to_hub:
+        url = corpus.push_to_hub(args.push_to_hub, private=args.private or None, token=args.token)
+        print(f"pushed to {url}")
+    shutil.rmtree(args.output / ARROW_CACHE, ignore_errors=True)
     total = sum(corpus.config["num_windows"].values())
     print(f"{total:,} windows ({corpus.config['num_windows']}) in {built:.1f} s ({total / built:.0f} windows/s)")
     print(f"saved to {args.output}; load with datasets.load_from_disk({str(args.output)!r})")

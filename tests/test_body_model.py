@@ -1,4 +1,5 @@
-"""Body models: the embedded generated SMPL-format body, user files (SMPL .npz/.pkl, SMPL-H), sites and errors."""
+"""Body models: the embedded generated SMPL-format body, user files (SMPL .npz/.pkl, SMPL-H), sites and errors;
+pickled files refused without an opt-in, and their one-time conversion."""
 
 from __future__ import annotations
 
@@ -8,19 +9,27 @@ import numpy as np
 import pytest
 import smplx
 import torch
+from crafted_body_models import crafted_npz, crafted_pickle, smpl_pickle
+from scipy import sparse
 
+from imu_foundation.cli import main
 from imu_foundation.simulation import (
     SMPL_SENSOR_SITES,
     BodyModelFileError,
     MotionSequence,
+    PickledBodyModelError,
     SensorSite,
     VirtualImu,
+    check_body_model_path,
+    convert_body_model,
     generate_body_model_arrays,
     load_body_model,
     sensor_trajectories,
     simulate_imu,
     write_body_model,
 )
+from imu_foundation.simulation.body_model import _embedded_arrays
+from imu_foundation.simulation.body_model_files import pickled_content
 from imu_foundation.simulation.embedded_body import EMBEDDED_BODY_FILE
 from imu_foundation.simulation.skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_INDEX
 
@@ -119,9 +128,10 @@ def test_real_smpl_topology_uses_the_transpose_and_dip_vertex_ids(tmp_path, smpl
     if extension == "npz":
         np.savez(path, **arrays)
     else:  # real SMPL releases are pickles; this one imitates a user's downloaded file
-        with open(path, "wb") as file:
-            pickle.dump(arrays, file)
-    body = load_body_model(tmp_path)  # a folder: the file is found by SMPL's naming convention
+        smpl_pickle(path, arrays)
+        with pytest.raises(PickledBodyModelError, match="SMPL_NEUTRAL.pkl holds a Python pickle"):
+            load_body_model(tmp_path)
+    body = load_body_model(tmp_path, trust_pickled_files=extension == "pkl")  # a folder: found by SMPL's file names
     assert body.topology == "smpl" and body.source == str(path)
     assert body.sites == SMPL_SENSOR_SITES
     assert body.site("left_wrist").vertex == 1961 and body.site("right_wrist").vertex == 5424
@@ -146,17 +156,22 @@ def test_malformed_model_files_name_the_problem(tmp_path, smpl_sized_arrays):
         load_body_model(incomplete)
     garbage = tmp_path / "SMPL_MALE.pkl"
     garbage.write_bytes(b"not a pickle")
-    with pytest.raises(BodyModelFileError, match="SMPL_MALE.pkl could not be read as a SMPL model"):
-        load_body_model(garbage)
+    with pytest.raises(BodyModelFileError, match="SMPL_MALE.pkl could not be read as a body model"):
+        load_body_model(garbage, trust_pickled_files=True)
+    empty = tmp_path / "SMPL_FEMALE.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(BodyModelFileError, match="SMPL_FEMALE.npz is empty"):
+        load_body_model(empty)
     unnamed = tmp_path / "body.npz"
-    unnamed.write_bytes(b"")
-    with pytest.raises(ValueError, match="model_type"):
+    np.savez(unnamed, **_real_topology_arrays(smpl_sized_arrays))
+    with pytest.raises(ValueError, match="cannot tell the model type of .*body.npz.*model_type="):
         load_body_model(unnamed)
+    assert load_body_model(unnamed, model_type="smpl").num_vertices == 6890
 
 
 def test_unknown_site_error_lists_the_known_sites():
     body = load_body_model()
-    with pytest.raises(KeyError, match="left_wrist"):
+    with pytest.raises(ValueError, match="left_wrist"):
         body.site("left_pocket")
 
 
@@ -257,3 +272,144 @@ def test_hand_models_sensor_vertices_match_their_full_forward_pass(
     still = simulate_imu(still_hands, body, sites, dtype=torch.float64)
     assert (fast.gyro[:, 3] - still.gyro[:, 3]).abs().max() > 1.0
     torch.testing.assert_close(fast.gyro[:, :3], still.gyro[:, :3])
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Pickled files: refused unless trusted, never run while inspected; the one-time conversion
+# ------------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("kind", ["pkl", "npz"])
+def test_crafted_pickled_files_are_refused_and_never_run(tmp_path, kind):
+    marker = tmp_path / "code_ran"
+    models = tmp_path / "models"
+    models.mkdir()
+    if kind == "pkl":
+        path = crafted_pickle(models / "SMPL_NEUTRAL.pkl", marker)
+        what = "a Python pickle"
+    else:
+        path = crafted_npz(models / "SMPL_NEUTRAL.npz", marker, generate_body_model_arrays())
+        what = "object arrays ['bs_style'] (NumPy stores object arrays pickled)"
+    assert pickled_content(path) == what
+    for attempt in (path, models):  # the file, and the folder that holds it under SMPL's name
+        with pytest.raises(PickledBodyModelError) as error:
+            load_body_model(attempt)
+        message = str(error.value)
+        assert f"{path} holds {what}" in message and "unpickling runs any code" in message
+        assert f"imu-foundation convert-body-model {path}" in message and "trust_pickled_files=True" in message
+        assert "\n" not in message
+        with pytest.raises(PickledBodyModelError):
+            check_body_model_path(attempt)
+    with pytest.raises(PickledBodyModelError):
+        convert_body_model(path, tmp_path / "converted.npz")
+    assert not marker.exists() and not (tmp_path / "converted.npz").exists()
+    # The payload is live: opting in does run it (the .pkl then lacks SMPL's arrays; the .npz loads).
+    if kind == "pkl":
+        with pytest.raises(BodyModelFileError, match="lacks"):
+            load_body_model(path, trust_pickled_files=True)
+    else:
+        assert load_body_model(path, trust_pickled_files=True).num_vertices == 1200
+    assert marker.exists()
+
+
+def test_nothing_on_the_default_path_unpickles(tmp_path, monkeypatch, smpl_sized_arrays):
+    """The embedded body and plain .npz files of every model type load with pickle disabled."""
+    plain = {"smpl": _real_topology_arrays(smpl_sized_arrays)}
+    for model_type in ("smplh", "smplx"):
+        plain[model_type] = _hands_model_arrays(smpl_sized_arrays, model_type)[0]
+    for model_type, arrays in plain.items():
+        np.savez(tmp_path / f"{model_type.upper()}_NEUTRAL.npz", **arrays)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a body-model load unpickled something")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    _embedded_arrays.cache_clear()
+    assert load_body_model().num_vertices == 1200
+    for model_type in plain:
+        assert load_body_model(tmp_path, model_type=model_type).model_type == model_type
+
+
+def _smplx_forward(model: torch.nn.Module, model_type: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """smplx's own forward pass (vertices, joints) of a seeded pose and shape."""
+    generator = torch.Generator().manual_seed(1)
+    frames = 4
+    randn = lambda *shape: 0.3 * torch.randn(*shape, generator=generator, dtype=torch.float64)  # noqa: E731
+    kwargs = {"betas": randn(frames, 10), "global_orient": randn(frames, 3), "transl": randn(frames, 3)}
+    kwargs["body_pose"] = randn(frames, 69 if model_type == "smpl" else 63)
+    if model_type != "smpl":
+        kwargs |= {"left_hand_pose": randn(frames, 45), "right_hand_pose": randn(frames, 45)}
+    if model_type == "smplx":
+        kwargs |= {"jaw_pose": randn(frames, 3), "leye_pose": randn(frames, 3), "reye_pose": randn(frames, 3)}
+        kwargs["expression"] = randn(frames, 10)
+    model.vertex_joint_selector = _NoExtraJoints()  # smplx's extra joints index meshes of the real sizes
+    output = model(**kwargs)
+    return output.vertices, output.joints
+
+
+def _downloaded_model_file(tmp_path, arrays, model_type):
+    """A file in the layout of the official download: SMPL's pickle with a sparse joint regressor and Python
+    objects beside the arrays, or an SMPL+H / SMPL-X .npz with object arrays."""
+    if model_type == "smpl":
+        objects = {"J_regressor": sparse.csc_matrix(arrays["J_regressor"]), "bs_style": "lbs", "bs_type": "lrotmin"}
+        return smpl_pickle(tmp_path / "SMPL_FEMALE.pkl", arrays | objects | {"pose_training_info": {"n": 1}})
+    path = tmp_path / f"{model_type.upper()}_FEMALE.npz"
+    np.savez(path, **arrays, joint2num=np.array({"pelvis": 0}, dtype=object), bs_style=np.array("lbs", dtype=object))
+    return path
+
+
+@pytest.mark.parametrize("model_type", ["smpl", "smplh", "smplx"])
+def test_converted_file_loads_without_opt_in_and_matches_the_original(
+    tmp_path, monkeypatch, smpl_sized_arrays, model_type
+):
+    if model_type == "smpl":
+        arrays = _real_topology_arrays(smpl_sized_arrays)
+    else:
+        arrays = _hands_model_arrays(smpl_sized_arrays, model_type)[0]
+    original = _downloaded_model_file(tmp_path, arrays, model_type)
+    assert pickled_content(original) is not None
+    converted = convert_body_model(original, tmp_path / "plain" / "converted.npz", trust_pickled_files=True)
+    assert pickled_content(converted) is None
+    with np.load(converted, allow_pickle=False) as stored:
+        assert (str(stored["model_type"]), str(stored["gender"])) == (model_type, "female")
+        assert not {"joint2num", "bs_style", "bs_type", "pose_training_info"} & set(stored.files)
+        np.testing.assert_array_equal(stored["J_regressor"], arrays["J_regressor"])
+    # smplx reads the downloaded file itself (this test trusts its own file) ...
+    classes = {"smpl": smplx.SMPL, "smplh": smplx.SMPLH, "smplx": smplx.SMPLX}
+    options = {} if model_type == "smpl" else {"ext": "npz", "use_pca": False, "flat_hand_mean": True}
+    reference = classes[model_type](model_path=str(original), gender="female", dtype=torch.float64, **options)
+    # ... and the converted file, which names no model type, loads with pickle disabled and gives the same outputs.
+    monkeypatch.setattr(pickle, "load", lambda *args, **kwargs: pytest.fail("the converted file was unpickled"))
+    body = load_body_model(converted)
+    assert body.model_type == model_type and body.source == str(converted)
+    for got, expected in zip(_smplx_forward(body.model, model_type), _smplx_forward(reference, model_type)):
+        torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def test_conversion_errors_and_model_type_records(tmp_path, smpl_sized_arrays):
+    arrays = _real_topology_arrays(smpl_sized_arrays)
+    source = smpl_pickle(tmp_path / "downloaded.pkl", arrays)
+    with pytest.raises(ValueError, match="cannot tell the model type"):
+        convert_body_model(source, tmp_path / "a.npz", trust_pickled_files=True)
+    with pytest.raises(ValueError, match="cannot tell the gender"):
+        convert_body_model(source, tmp_path / "a.npz", model_type="smpl", trust_pickled_files=True)
+    with pytest.raises(ValueError, match=".npz"):
+        convert_body_model(source, tmp_path / "a.pkl", "smpl", "male", trust_pickled_files=True)
+    target = convert_body_model(source, tmp_path / "a.npz", "smpl", "male", trust_pickled_files=True)
+    with pytest.raises(FileExistsError, match="already exists"):
+        convert_body_model(source, target, "smpl", "male", trust_pickled_files=True)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no partial file left behind
+    assert load_body_model(target).model_type == "smpl"  # recorded in the file, not in its name
+    with pytest.raises(ValueError, match="is a smpl model .recorded in the file., not 'smplx'"):
+        load_body_model(target, model_type="smplx")
+
+
+def test_convert_body_model_command(tmp_path, capsys, smpl_sized_arrays):
+    source = smpl_pickle(tmp_path / "SMPL_NEUTRAL.pkl", _real_topology_arrays(smpl_sized_arrays))
+    target = tmp_path / "plain" / "SMPL_NEUTRAL.npz"
+    assert main(["convert-body-model", str(source), str(target)]) == 0
+    assert f"wrote {target}" in capsys.readouterr().out
+    body = load_body_model(tmp_path / "plain")
+    assert body.num_vertices == 6890 and body.source == str(target)
+    assert main(["convert-body-model", str(source), str(target)]) == 1  # a refusal to overwrite
+    error = capsys.readouterr().err
+    assert "already exists" in error and error.count("\n") == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from crafted_body_models import crafted_npz, crafted_pickle, smpl_pickle
 from safetensors import safe_open
 
 from imu_foundation.cli import main
-from imu_foundation.simulation import POSE_REPRESENTATION_DIM
+from imu_foundation.simulation import POSE_REPRESENTATION_DIM, generate_body_model_arrays
 
 
 def test_simulate_writes_readings_with_metadata_and_a_plot(tmp_path, capsys):
@@ -27,5 +29,31 @@ def test_simulate_writes_readings_with_metadata_and_a_plot(tmp_path, capsys):
 
     before = (output / "imu.safetensors").read_bytes()
     assert main(arguments) == 1  # refuses to overwrite
-    assert "Refusing to overwrite" in capsys.readouterr().out
+    assert "Refusing to overwrite" in capsys.readouterr().err
     assert (output / "imu.safetensors").read_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["pkl", "npz"])
+def test_simulate_refuses_a_pickled_body_model_in_one_line(tmp_path, capsys, kind):
+    marker = tmp_path / "code_ran"
+    if kind == "pkl":
+        body_model = crafted_pickle(tmp_path / "SMPL_NEUTRAL.pkl", marker)
+    else:
+        body_model = crafted_npz(tmp_path / "SMPL_NEUTRAL.npz", marker, generate_body_model_arrays())
+    output = tmp_path / "sim"
+    assert main(["simulate", "--body-model", str(body_model), "--output-dir", str(output)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"imu-foundation simulate: {body_model} holds ") and captured.err.count("\n") == 1
+    assert "convert-body-model" in captured.err and "--trust-pickled-body-model" in captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert not marker.exists() and not output.exists()
+
+
+def test_simulate_reads_a_trusted_pickled_body_model(tmp_path, capsys):
+    body_model = smpl_pickle(tmp_path / "SMPL_NEUTRAL.pkl", generate_body_model_arrays())  # benign, with its sites
+    output = tmp_path / "sim"
+    arguments = ["simulate", "--duration-s", "2", "--body-model", str(body_model), "--output-dir", str(output)]
+    assert main([*arguments, "--trust-pickled-body-model"]) == 0
+    assert f"body: {body_model}" in capsys.readouterr().out
+    with safe_open(output / "imu.safetensors", "pt") as file:
+        assert file.get_tensor("acc").shape == (100, 2, 3)

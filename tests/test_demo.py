@@ -1,4 +1,4 @@
-"""The ``imu-foundation demo`` command end to end on real data, the wrist-exercise loader and ``sliding_windows``."""
+"""The ``imu-foundation demo`` command end to end on real data, and the wrist-exercise loader."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from matplotlib.image import imread
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from imu_foundation.cli import RESULT_FILES, balanced_subsample, main
-from imu_foundation.data import load_wrist_exercises, sliding_windows
-from imu_foundation.evaluation import FewShotProtocol, few_shot_scores, macro_f1
+from imu_foundation.cli import main
+from imu_foundation.data import load_wrist_exercises
+from imu_foundation.evaluation import FewShotProtocol, balanced_subsample, few_shot_scores, macro_f1
+from imu_foundation.evaluation.frozen_features import RESULT_FILES
 
 # Small enough for a quick run: one window per (subject, class) cell, 8 training windows per class in every fold.
 QUICK = ["--max-windows", "70", "--shots", "3", "--repeats", "1", "--batch-size", "35"]
@@ -42,25 +43,28 @@ def test_demo_writes_pictures_embeddings_and_results(demo_run):
         image = imread(output_dir / name)
         assert image.ndim == 3 and min(image.shape[:2]) > 200
     tensors = load_file(output_dir / "embeddings.safetensors")
-    assert tensors["imagenet"].shape == (70, 1280) and tensors["random_init"].shape == (70, 1280)
-    assert tensors["baseline"].shape == (70, 18)
+    assert tensors["imagenet"].shape == (70, 1280) and tensors["untrained"].shape == (70, 1280)
+    assert tensors["hand_crafted"].shape == (70, 18) and tensors["pixels"].shape == (70, 3 * 48 * 32)
     assert torch.isfinite(tensors["imagenet"]).all()
     assert tensors["labels"].unique().tolist() == list(range(7))
-    assert tensors["subjects"].unique().tolist() == list(range(1, 11))
+    assert tensors["subjects"].unique().tolist() == list(range(10))
     with safe_open(output_dir / "embeddings.safetensors", "pt") as handle:
         assert json.loads(handle.metadata()["label_names"])[0] == "PEN"
+        assert json.loads(handle.metadata()["subject_names"]) == [f"{s:02d}" for s in range(1, 11)]
     results = json.loads((output_dir / "results.json").read_text())
     assert results["protocol"]["shots"] == 3 and results["num_windows"] == 70
-    assert len(results["macro_f1"]) == 3
+    assert len(results["macro_f1"]) == 4
 
 
 def test_demo_prints_protocol_and_macro_f1(demo_run):
     output_dir, _, printed = demo_run
     assert "leave-subjects-out" in printed and "3 windows per class" in printed
     f1_lines = [line for line in printed.splitlines() if "macro-F1 0." in line or "macro-F1 1." in line]
-    assert len(f1_lines) == 3
+    assert len(f1_lines) == 4
     assert any(line.lstrip().startswith("Img2Imu EfficientNet-Lite0, ImageNet") for line in f1_lines)
     assert any(line.lstrip().startswith("baseline") for line in f1_lines)
+    assert any(line.lstrip().startswith("control: spectrogram pixels, no network") for line in f1_lines)
+    assert any(line.lstrip().startswith("control: same network, untrained") for line in f1_lines)
     for value in (float(v) for line in f1_lines for v in line.replace("±", " ").split() if v[:2] in ("0.", "1.")):
         assert 0.0 <= value <= 1.0
     assert str(output_dir / "embeddings.safetensors") in printed
@@ -77,7 +81,7 @@ def test_demo_refuses_to_overwrite(demo_run, capsys):
 def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
     (tmp_path / "spectrograms.png").write_bytes(b"old")
     (tmp_path / "notes.txt").write_text("mine")
-    assert main(["demo", "--output-dir", str(tmp_path), "--no-random-control", "--overwrite", *QUICK]) == 0
+    assert main(["demo", "--output-dir", str(tmp_path), "--no-untrained-control", "--overwrite", *QUICK]) == 0
     assert imread(tmp_path / "spectrograms.png").ndim == 3
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert "random weights" not in capsys.readouterr().out
@@ -86,7 +90,8 @@ def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
 def test_demo_rejects_impossible_shots_before_writing_anything(tmp_path, capsys):
     output_dir = tmp_path / "never"
     assert main(["--output-dir", str(output_dir), "--max-windows", "20", "--shots", "10"]) == 2
-    assert "Lower --shots" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "10 shots per class is too many" in error and error.count("\n") == 1
     assert not output_dir.exists()
 
 
@@ -122,69 +127,33 @@ def test_balanced_subsample_spreads_over_subjects_and_classes():
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# sliding_windows
-# ------------------------------------------------------------------------------------------------------------------
-def test_sliding_windows_shapes_and_values():
-    signal = np.arange(20, dtype=np.float32).reshape(10, 2)  # (T=10, C=2)
-    windows = sliding_windows(signal, window=4, step=2)
-    assert windows.shape == (4, 4, 2)  # starts 0, 2, 4, 6; samples 8-9 do not fill a window
-    for i, start in enumerate(range(0, 7, 2)):
-        np.testing.assert_array_equal(windows[i], signal[start : start + 4])
-    assert windows.flags.c_contiguous and windows.flags.writeable
-
-
-def test_sliding_windows_overlap():
-    signal = np.random.default_rng(0).normal(size=(100, 3))
-    half = sliding_windows(signal, window=20, step=10)
-    assert half.shape == (9, 20, 3)
-    np.testing.assert_array_equal(half[1:, :10], half[:-1, 10:])  # 50 % overlap
-    assert sliding_windows(signal, window=20, step=20).shape == (5, 20, 3)
-    assert sliding_windows(signal, window=100, step=7).shape == (1, 100, 3)
-
-
-@pytest.mark.parametrize(
-    ("signal", "window", "step", "message"),
-    [
-        (np.zeros((5, 3)), 6, 1, "fewer than one window"),
-        (np.zeros(10), 4, 2, r"shape \(T, C\)"),
-        (np.zeros((10, 3)), 0, 2, ">= 1"),
-        (np.zeros((10, 3)), 4, 0, ">= 1"),
-        (np.where(np.arange(30).reshape(10, 3) == 7, np.nan, 0.0), 4, 2, "NaN"),
-    ],
-)
-def test_sliding_windows_errors(signal, window, step, message):
-    with pytest.raises(ValueError, match=message):
-        sliding_windows(signal, window, step)
-
-
-# ------------------------------------------------------------------------------------------------------------------
 # The loader
 # ------------------------------------------------------------------------------------------------------------------
 def test_load_wrist_exercises():
     data = load_wrist_exercises()
     assert data.windows.shape == (1737, 250, 6) and data.windows.dtype == np.float32
-    assert data.labels.shape == data.subjects.shape == data.recordings.shape == (1737,)
+    assert data.labels.shape == data.subjects.shape == data.sequence_ids.shape == (1737,)
     assert np.unique(data.labels).tolist() == list(range(7))
-    assert np.unique(data.subjects).tolist() == list(range(1, 11))
+    assert np.unique(data.subjects).tolist() == [f"{s:02d}" for s in range(1, 11)]
     assert data.label_names == ["PEN", "ABD", "FEL", "IR", "ER", "TRAP", "ROW"]
-    assert data.channel_names == ["ax", "ay", "az", "wx", "wy", "wz"]
-    assert data.sampling_rate_hz == 50 and data.units == {"acc": "g", "gyro": "rad/s"}
+    assert data.channel_names == [f"wrist_{s}_{a}" for s in ("acc", "gyro") for a in "xyz"]
+    assert data.sampling_rate_hz == 50 and (data.layout.acc_units, data.layout.gyro_units) == ("g", "rad/s")
     # Consecutive windows of one recording share half their samples; the first window starts the recording.
-    same = data.recordings[0] == data.recordings[1]
-    assert same and np.array_equal(data.windows[0, 125:], data.windows[1, :125])
+    first = np.flatnonzero(data.sequence_ids == "watch-000")
+    assert len(first) > 1 and np.array_equal(data.windows[first[0], 125:], data.windows[first[1], :125])
     from seglearn.datasets import load_watch
 
-    np.testing.assert_array_equal(data.windows[0], np.asarray(load_watch()["X"][0][:250], dtype=np.float32))
+    np.testing.assert_array_equal(data.windows[first[0]], np.asarray(load_watch()["X"][0][:250], dtype=np.float32))
 
 
 def test_load_wrist_exercises_window_options():
-    data = load_wrist_exercises(window_seconds=2.0, overlap=0.0)
+    data = load_wrist_exercises(window_s=2.0, overlap=0.0)
     assert data.windows.shape[1:] == (100, 6)
     assert not np.array_equal(data.windows[0, 50:], data.windows[1, :50])
     with pytest.raises(ValueError, match="overlap"):
         load_wrist_exercises(overlap=1.0)
-    with pytest.raises(ValueError, match="window_seconds"):
-        load_wrist_exercises(window_seconds=0)
+    with pytest.raises(ValueError, match="window_s"):
+        load_wrist_exercises(window_s=0)
 
 
 def test_load_wrist_exercises_names_the_missing_package(monkeypatch):

@@ -27,7 +27,7 @@ model = create_model("multi3net-tiny").eval()
 processor = create_processor("multi3net-tiny")
 recordings = np.random.default_rng(0).normal(0.0, 1.0, (2, 120, len(processor.feature_extractor.channel_names)))
 recordings[..., 2] += 9.81  # gravity on the first sensor's z axis: plausible m/s^2 input
-inputs = processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50)
+inputs = processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50, gravity="remove")
 with torch.no_grad():
     before = model(**inputs)
 model.push_to_hub("org/multi3net-tiny", commit_message="tiny Multi^3Net")
@@ -35,7 +35,7 @@ processor.push_to_hub("org/multi3net-tiny")
 
 loaded = AutoModel.from_pretrained("org/multi3net-tiny").eval()
 loaded_processor = AutoProcessor.from_pretrained("org/multi3net-tiny")
-again = loaded_processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50)
+again = loaded_processor(text=["a person waves", "a person walks"], imu=recordings, sampling_rate=50, gravity="remove")
 with torch.no_grad():
     after = loaded(**again)
 print(json.dumps({
@@ -81,8 +81,9 @@ def test_multi3net_push_to_hub_then_auto_classes_from_the_repo_id(local_hub, tmp
 
 def test_finetuning_script_pushes_its_checkpoint(local_hub, tmp_path):
     output = tmp_path / "finetune"
-    arguments = [sys.executable, str(TRAINING / "finetune_img2imu.py"), "--pretrained", "imagenet"]
-    arguments += ["--freeze_backbone", "--shots", "1", "--epochs", "1", "--output_dir", str(output)]
+    arguments = [sys.executable, str(TRAINING / "finetune.py"), "--model", "img2imu-efficientnet-lite0-acc-gyro"]
+    arguments += ["--pretrained_weights", "imagenet", "--mode", "frozen", "--shots", "1", "--num_train_epochs", "1"]
+    arguments += ["--output_dir", str(output)]
     arguments += ["--push_to_hub", "--hub_model_id", "org/img2imu-wrist"]
     done = subprocess.run(
         arguments, env=local_hub.client_env(tmp_path), capture_output=True, text=True, timeout=600, check=False
@@ -96,5 +97,6 @@ def test_finetuning_script_pushes_its_checkpoint(local_hub, tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     result = _last_json(done.stdout)
     assert {"model.safetensors", "config.json", "preprocessor_config.json", "README.md"} <= set(result["files"])
-    assert not any(name.endswith((".bin", ".pkl", ".pt")) for name in result["files"])  # safetensors only
+    assert not any(name.endswith((".bin", ".pkl", ".pt", ".pth")) for name in result["files"])  # safetensors only
+    assert not any(name.startswith("checkpoint-") for name in result["files"]), result["files"]
     assert result["diff"] == 0.0 and result["labels"]["0"] == "PEN"

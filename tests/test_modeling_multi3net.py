@@ -180,9 +180,16 @@ def parameters_with_grad(model) -> set[str]:
     return {name for name, p in model.named_parameters() if p.grad is not None}
 
 
+def with_dropout(config_part: str, **overrides) -> Multi3NetConfig:
+    """The tiny config with dropout 0.5 in one tower, so that train and eval mode give different outputs."""
+    config = {**get_variant("multi3net-tiny")["config"], **overrides}
+    config[config_part] = {**config[config_part], "hidden_dropout_prob": 0.5, "attention_probs_dropout_prob": 0.5}
+    return Multi3NetConfig(**config)
+
+
 @pytest.mark.parametrize("freeze_text", [True, False])
 def test_gradients_reach_exactly_the_unfrozen_parameters(tokenizer, freeze_text, tmp_path):
-    model = Multi3NetModel(tiny_config(freeze_text_encoder=freeze_text))
+    model = Multi3NetModel(with_dropout("text_config", freeze_text_encoder=freeze_text))
     model.save_pretrained(tmp_path)
     for candidate in (model, Multi3NetModel.from_pretrained(tmp_path)):
         candidate.train()
@@ -193,22 +200,45 @@ def test_gradients_reach_exactly_the_unfrozen_parameters(tokenizer, freeze_text,
         assert parameters_with_grad(candidate) == expected
         trainable = {name for name, p in candidate.named_parameters() if p.requires_grad}
         assert trainable == expected
-        assert candidate.text_model.training is not freeze_text
+        # A frozen tower runs without dropout while the model trains: the same caption, the same embedding.
+        tokens = tokenizer(CAPTIONS[:1], return_tensors="pt")
+        first, second = (candidate.get_text_features(**tokens).pooler_output for _ in range(2))
+        assert torch.equal(first, second) is freeze_text
 
 
 @pytest.mark.parametrize("freeze_encoder", [True, False])
 def test_classifier_freeze_encoder_trains_only_the_head(freeze_encoder, tmp_path):
-    config = tiny_config(num_labels=3, freeze_encoder=freeze_encoder)
+    config = with_dropout("imu_config", num_labels=3, freeze_encoder=freeze_encoder)
     model = Multi3NetForImuClassification(config)
     model.save_pretrained(tmp_path)
+    x = torch.randn(4, 60, 12)
     for candidate in (model, Multi3NetForImuClassification.from_pretrained(tmp_path)):
         candidate.train()
-        out = candidate(torch.randn(4, 60, 12), labels=torch.tensor([0, 1, 2, 0]))
+        out = candidate(x, labels=torch.tensor([0, 1, 2, 0]))
         out.loss.backward()
         names = {name for name, _ in candidate.named_parameters()}
         head = {"classifier.weight", "classifier.bias"}
         assert parameters_with_grad(candidate) == (head if freeze_encoder else names)
-        assert candidate.imu_model.training is not freeze_encoder
+        assert {name for name, p in candidate.named_parameters() if p.requires_grad} == parameters_with_grad(candidate)
+        assert torch.equal(candidate(x).logits, candidate(x).logits) is freeze_encoder  # dropout in the tower
+        assert candidate.imu_model.training  # the model's mode is the caller's; only the computation is frozen
+
+
+def test_freeze_methods_switch_a_loaded_model_both_ways(tmp_path):
+    model = Multi3NetForImuClassification(tiny_config(num_labels=2))
+    assert all(p.requires_grad for p in model.imu_model.parameters())
+    model.freeze_encoder()
+    assert model.config.freeze_encoder and not any(p.requires_grad for p in model.imu_model.parameters())
+    model.save_pretrained(tmp_path)
+    loaded = Multi3NetForImuClassification.from_pretrained(tmp_path)
+    assert loaded.config.freeze_encoder and not any(p.requires_grad for p in loaded.imu_model.parameters())
+    loaded.unfreeze_encoder()
+    assert all(p.requires_grad for p in loaded.parameters())
+    encoder = Multi3NetModel(tiny_config(freeze_text_encoder=False))
+    encoder.freeze_text_encoder()
+    assert not any(p.requires_grad for p in encoder.text_model.parameters())
+    encoder.unfreeze_text_encoder()
+    assert all(p.requires_grad for p in encoder.text_model.parameters())
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -360,6 +390,28 @@ def test_img2imu_imu_tower_trains_saves_and_classifies(tokenizer, tmp_path):
     assert parameters_with_grad(classifier) == {"classifier.weight", "classifier.bias"}
     with pytest.raises(ValueError, match="x, y, z triples"):
         model(imu_values=torch.randn(2, 60, 4), imu_channel_names=["a", "b", "c", "d"])
+
+
+def test_img2imu_imu_tower_makes_its_images_where_the_signal_is(monkeypatch):
+    """No host round trip in forward: the spectrogram images are computed with torch ops on the input's device."""
+    tower = create_model("multi3net-tiny", imu_config={"encoder_type": "img2imu"}).imu_model.eval()
+    imu_values = torch.randn(3, 60, 6, generator=torch.Generator().manual_seed(0))
+    channel_ids = torch.zeros(3, 6, 3, dtype=torch.long)
+    expected = tower.img2imu(tower.spectrogram.spectrogram_images(imu_values.numpy())).pooler_output  # via NumPy
+
+    def no_host_copy(self, *args, **kwargs):
+        raise AssertionError("the Img2Imu tower copied a tensor to the host")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch.Tensor, "cpu", no_host_copy)
+        patch.setattr(torch.Tensor, "numpy", no_host_copy)
+        pooled = tower(imu_values, channel_ids).pooler_output
+    torch.testing.assert_close(pooled, expected)
+    if torch.cuda.is_available():
+        monkeypatch.setattr(torch.backends.cudnn, "allow_tf32", False)  # float32 convolutions, as on the CPU
+        on_gpu = tower.cuda()(imu_values.cuda(), channel_ids.cuda()).pooler_output
+        assert on_gpu.is_cuda
+        torch.testing.assert_close(on_gpu.cpu(), expected, atol=1e-4, rtol=1e-4)
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from imu_foundation.sensors import num_resampled_samples
 from imu_foundation.simulation import MotionSequence, load_body_model, simulate_imu
-from imu_foundation.simulation.motion import GENDERS
+from imu_foundation.simulation.body_model_files import GENDERS
 from imu_foundation.simulation.motion_io import read_humanml3d_captions, read_sentences, read_smplx_motion
-from imu_foundation.simulation.resample import num_resampled_frames
 
 FUZZ = settings(max_examples=50, deadline=None, derandomize=True, database=None)
 
@@ -236,7 +236,7 @@ def test_fuzz_simulate_imu_arguments(body, rate, smoothing, frames, fps):
         assert any(name in message for name in ("sampling_rate_hz", "smoothing_frames", "frames")), message
         return
     expected_rate = fps if rate is None else float(rate)
-    samples = num_resampled_frames(frames, fps, expected_rate)
+    samples = num_resampled_samples(frames, fps, expected_rate)
     assert imu.sampling_rate_hz == expected_rate
     assert imu.acc.shape == imu.gyro.shape == (samples, 2, 3) and samples >= 4
     assert torch.isfinite(imu.acc).all() and torch.isfinite(imu.gyro).all()

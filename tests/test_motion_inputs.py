@@ -319,7 +319,7 @@ def short_motion():
     return MotionSequence.from_tensors(0.1 * torch.sin(t).expand(60, 3), body_pose, None, 30.0)
 
 
-@pytest.mark.parametrize("rate", [0, 0.0, -50.0, float("nan"), float("inf"), 1e12, "50", "fast", [50.0], True])
+@pytest.mark.parametrize("rate", [0, 0.0, -50.0, float("nan"), float("inf"), 1e12, 1e-3, "50", "fast", [50.0], True])
 def test_sampling_rate_must_be_a_positive_finite_number(short_motion, rate):
     with pytest.raises(ValueError, match="sampling_rate_hz"):
         simulate_imu(short_motion, sites=["left_wrist"], sampling_rate_hz=rate)
@@ -331,7 +331,7 @@ def test_sampling_rate_none_is_the_motion_rate_and_numpy_numbers_are_accepted(sh
     assert imu.sampling_rate_hz == 20.0 and imu.acc.shape == (40, 1, 3)
 
 
-@pytest.mark.parametrize("rate", [1e-3, 1.0, 1.5])  # 60 frames at 30 fps: 1, 2, 3 samples
+@pytest.mark.parametrize("rate", [1.0, 1.5])  # 60 frames at 30 fps: 2, 3 samples
 def test_a_rate_that_leaves_fewer_than_four_samples_is_refused(short_motion, rate):
     with pytest.raises(ValueError, match=r"sampling_rate_hz.*gives \d sample"):
         simulate_imu(short_motion, sites=["left_wrist"], sampling_rate_hz=rate)

@@ -575,7 +575,8 @@ def body():
 def test_simulated_readings_converge_as_the_generation_rate_rises(body, activity):
     """Smooth (C2) joint trajectories and high-order derivatives: generating at 60 or 240 fps gives the same
     readings at a 40 Hz sensor rate, and the peak acceleration does not grow with the rate (a kink would)."""
-    from imu_foundation.simulation import resample, simulate_imu
+    from imu_foundation.sensors import resample
+    from imu_foundation.simulation import simulate_imu
 
     readings, peaks = {}, {}
     # Strong variety on purpose: drifting tempo, uneven arms, rests between repetitions must stay smooth too.
@@ -672,7 +673,8 @@ def test_walking_then_standing_slows_to_a_stop_and_says_so(body):
     assert first["end_s"] == pytest.approx(4.6) and second["start_s"] == pytest.approx(3.4)
     json.dumps(motion.metadata)
     # The change is smooth: the simulated readings converge with the frame rate like any activity's.
-    from imu_foundation.simulation import resample, simulate_imu
+    from imu_foundation.sensors import resample
+    from imu_foundation.simulation import simulate_imu
 
     readings = {}
     for fps in (60.0, 240.0):

@@ -6,15 +6,7 @@ import torch
 from transformers import AutoFeatureExtractor, AutoProcessor
 
 from imu_foundation import Multi3NetFeatureExtractor, Multi3NetProcessor, create_processor
-from imu_foundation.models.multi3net import (
-    SENSOR_AXES,
-    SENSOR_MODALITIES,
-    SENSOR_SITES,
-    channel_ids_from_names,
-    parse_channel_name,
-    resample_sinc,
-)
-from imu_foundation.simulation.resample import resample
+from imu_foundation.sensors import SENSOR_ROWS, SITES, DeviceLayout, channel_ids
 
 G = 9.80665
 WRIST = [f"left_wrist_{kind}_{axis}" for kind in ("acc", "gyro") for axis in "xyz"]
@@ -39,44 +31,6 @@ def extractor(**overrides) -> Multi3NetFeatureExtractor:
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# Channel names
-# ------------------------------------------------------------------------------------------------------------------
-def test_channel_names_parse_into_site_modality_axis():
-    assert parse_channel_name("left_wrist_acc_x") == ("left_wrist", "acc", "x")
-    assert parse_channel_name("Pelvis_Gyroscope_Z") == ("pelvis", "gyro", "z")
-    assert parse_channel_name("atr01_acc_y") == ("unknown", "acc", "y")
-    assert parse_channel_name("acc_x") == ("unknown", "acc", "x")
-    assert parse_channel_name("temperature") == ("unknown", "other", "other")
-    ids = channel_ids_from_names(["right_thigh_gyro_y"])
-    assert ids == [[SENSOR_SITES.index("right_thigh"), SENSOR_MODALITIES.index("gyro"), SENSOR_AXES.index("y")]]
-    with pytest.raises(TypeError, match="list of strings"):
-        channel_ids_from_names("left_wrist_acc_x")
-
-
-# ------------------------------------------------------------------------------------------------------------------
-# Resampling
-# ------------------------------------------------------------------------------------------------------------------
-def test_resampling_is_band_limited_and_keeps_constants():
-    t_in = np.arange(400) / 100.0
-    tone = torch.tensor(np.sin(2 * np.pi * 2.0 * t_in) + 3.0)
-    out = resample_sinc(tone, 100.0, 30.0)
-    t_out = np.arange(len(out)) / 30.0
-    interior = slice(10, -10)
-    np.testing.assert_allclose(out.numpy()[interior], np.sin(2 * np.pi * 2.0 * t_out)[interior] + 3.0, atol=2e-3)
-    constant = resample_sinc(torch.full((50, 2), G, dtype=torch.float64), 50.0, 30.0)
-    torch.testing.assert_close(constant, torch.full_like(constant, G))
-    # 40 Hz is above the 15 Hz Nyquist rate of the output: removed instead of aliased to 10 Hz.
-    alias = resample_sinc(torch.tensor(np.sin(2 * np.pi * 40.0 * t_in)), 100.0, 30.0)
-    assert alias[interior].abs().max() < 1e-2
-
-
-def test_resampling_matches_the_simulators_resampler():
-    signal = torch.randn(237, 4, dtype=torch.float64)
-    for rates in ((120.0, 30.0), (20.0, 30.0), (50.0, 30.0)):
-        torch.testing.assert_close(resample_sinc(signal, *rates), resample(signal, *rates))
-
-
-# ------------------------------------------------------------------------------------------------------------------
 # Windowing, normalisation, units
 # ------------------------------------------------------------------------------------------------------------------
 def test_windows_overlap_and_map_back_to_their_recordings():
@@ -87,7 +41,7 @@ def test_windows_overlap_and_map_back_to_their_recordings():
     assert out["recording_index"].tolist() == [0, 0, 0, 0, 1, 1]
     np.testing.assert_allclose(out["imu_values"][1].numpy(), first[30:90], rtol=1e-6)
     np.testing.assert_allclose(out["imu_values"][5].numpy(), second[30:90], rtol=1e-6)
-    assert out["imu_channel_ids"].tolist() == channel_ids_from_names(WRIST)
+    assert out["imu_channel_ids"].tolist() == channel_ids(WRIST)
 
 
 def test_default_normalisation_scales_by_one_g_and_one_rad_per_s_and_can_be_fitted():
@@ -107,7 +61,7 @@ def test_declared_units_are_converted_and_implausible_units_rejected():
     reference = extractor()(recording, sampling_rate=30)["imu_values"]
     in_g = recording.copy()
     in_g[:, :3] /= G
-    with pytest.raises(ValueError, match="look like they are in g"):
+    with pytest.raises(ValueError, match="it looks like g: pass acc_units='g'"):
         extractor()(in_g, sampling_rate=30)
     torch.testing.assert_close(extractor()(in_g, sampling_rate=30, acc_units="g")["imu_values"], reference)
     in_deg = recording.copy()
@@ -117,11 +71,53 @@ def test_declared_units_are_converted_and_implausible_units_rejected():
         extractor()(in_deg, sampling_rate=30)
     converted = extractor()(in_deg, sampling_rate=30, gyro_units="deg/s")["imu_values"]
     torch.testing.assert_close(converted[0, 5, 3], torch.tensor(250.0 * np.pi / 180, dtype=torch.float32))
-    # The model may also work in g; then m/s^2 input is the suspicious one.
-    with pytest.raises(ValueError, match="look like they are in m/s\\^2"):
+    # The model may work in g; input declared in g but holding m/s^2 is caught.
+    with pytest.raises(ValueError, match="median magnitude of 10.1 g .* it looks like m/s\\^2"):
         extractor(acc_units="g")(recording, sampling_rate=30)
-    # Confirming the unit skips the check.
-    assert extractor()(in_g, sampling_rate=30, acc_units="m/s^2")["imu_values"].shape == (1, 60, 6)
+    # Milli-g and cm/s^2 cannot pass as m/s^2 or g, with gravity included or removed.
+    for scale, gravity in ((1000 / G, "include"), (100.0, "include"), (1000 / G, "remove")):
+        readings = recording.copy()
+        if gravity == "remove":  # linear acceleration of brisk arm motion, up to 0.5 g
+            readings[:, :3] = 5.0 * np.sin(np.arange(60) / 3.0)[:, None]
+        readings[:, :3] *= scale
+        with pytest.raises(ValueError, match="mg or cm/s\\^2"):
+            extractor()(readings, sampling_rate=30, gravity=gravity)
+    # A deliberate exception: the check can be switched off per call.
+    assert extractor()(in_g, sampling_rate=30, check_units=False)["imu_values"].shape == (1, 60, 6)
+
+
+def test_gravity_mode_is_declared_and_reaches_the_model_as_the_linear_acc_row():
+    linear = wrist_recording(60)
+    linear[:, 2] -= G
+    with pytest.raises(ValueError, match="gravity='remove' for linear acceleration"):
+        extractor()(linear, sampling_rate=30)
+    out = extractor()(linear, sampling_rate=30, gravity="remove")
+    sensors = [row[1] for row in out["imu_channel_ids"].tolist()]
+    assert sensors == [SENSOR_ROWS.index("linear_acc")] * 3 + [SENSOR_ROWS.index("gyro")] * 3
+    included = extractor()(wrist_recording(60), sampling_rate=30)["imu_channel_ids"]
+    assert [row[1] for row in included.tolist()][:3] == [SENSOR_ROWS.index("acc")] * 3
+
+
+def test_a_declared_layout_stands_for_the_fields_and_short_recordings_can_be_padded():
+    watch = DeviceLayout.from_sites(["wrist"], sampling_rate_hz=10, acc_units="g")
+    recording = wrist_recording(50, rate=10)  # 5 s at 10 Hz: 150 samples at 30 Hz, then 60-sample windows
+    recording[:, :3] /= G
+    by_layout = extractor()(recording, layout=watch)
+    by_fields = extractor()(recording, sampling_rate=10, acc_units="g", channel_names=list(watch.channel_names))
+    torch.testing.assert_close(by_layout["imu_values"], by_fields["imu_values"])
+    assert by_layout["imu_channel_ids"][0, 0] == SITES.index("wrist")
+    with pytest.raises(ValueError, match="either layout= or the fields"):
+        extractor()(recording, layout=watch, sampling_rate=10)
+    short = recording[:15]  # 15 samples at 10 Hz span 1.4 s: 43 samples at 30 Hz, shorter than one 60-sample window
+    with pytest.raises(ValueError, match="pad_short=True"):
+        extractor()(short, layout=watch)
+    padded = extractor(do_normalize=False)(short, layout=watch, pad_short=True)["imu_values"]
+    assert padded.shape == (1, 60, 6)
+    torch.testing.assert_close(padded[0, 43:], padded[0, :17])  # wrapped around
+    kept = extractor(do_normalize=False)([short, short], layout=watch, whole=True)["imu_values"]
+    assert kept.shape == (2, 43, 6)  # each recording one window of its own length
+    with pytest.raises(ValueError, match="recordings of one length"):
+        extractor()([short, recording], layout=watch, whole=True)
 
 
 def test_resampled_input_gives_the_windows_of_the_model_rate():
@@ -142,16 +138,30 @@ def test_clear_errors_for_bad_imu_input():
         fe(good)
     with pytest.raises(ValueError, match="positive number of Hz"):
         fe(good, sampling_rate=0)
+    with pytest.raises(ValueError, match="must be a number of Hz, got '50'"):
+        fe(good, sampling_rate="50")
+    with pytest.raises(ValueError, match="not kHz"):
+        fe(good, sampling_rate=0.05)  # 50 Hz given in kHz would make one window thousands
     bad = good.copy()
     bad[7, 2] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or inf \(recording 0, sample 7, channel 2\)"):
+    with pytest.raises(ValueError, match="NaN or inf at sample 7, channel 2"):
         fe(bad, sampling_rate=30)
-    with pytest.raises(ValueError, match="has 5 channels but 6 channel names are configured"):
+    with pytest.raises(ValueError, match="NaN or inf at sample 7, channel 2"):
+        fe([good, bad], sampling_rate=30)
+    huge = good.astype(np.float64)
+    huge[3, 1] = 1e300
+    with pytest.raises(ValueError, match=r"beyond float32's range \(~3.4e38\) at sample 3, channel 1"):
+        fe(huge, sampling_rate=30)
+    with pytest.raises(ValueError, match=r"has 5 channels \(last axis\) but 6 are expected"):
         fe(good[:, :5], sampling_rate=30)
     with pytest.raises(ValueError, match="fewer than one window"):
         fe(good[:40], sampling_rate=30)
-    with pytest.raises(ValueError, match=r"must be \(T, C\) or \(B, T, C\)"):
+    with pytest.raises(ValueError, match=r"must have shape \(T, C\) or \(B, T, C\)"):
         fe(good[None, None], sampling_rate=30)
+    with pytest.raises(ValueError, match="real numbers"):
+        fe(good.astype(np.complex64), sampling_rate=30)
+    with pytest.raises(ValueError, match="empty"):
+        fe([], sampling_rate=30)
     with pytest.raises(ValueError, match="do_resample=False"):
         extractor(do_resample=False)(good, sampling_rate=50)
     with pytest.raises(ValueError, match="acc_units must be one of"):

@@ -11,7 +11,6 @@ import datasets
 import numpy as np
 import pytest
 
-from imu_foundation.data import load_wrist_exercises
 from imu_foundation.data.few_shot import few_shot_datasets, few_shot_folds
 from imu_foundation.data.real_benchmarks import (
     load_basic_motions,
@@ -130,18 +129,22 @@ def test_wrist_exercises_split_by_subject(wrist):
         assert set(split["label"]) == set(range(7))
 
 
-def test_wrist_exercises_match_the_existing_loader(wrist):
-    """Same windows as imu_foundation.data.load_wrist_exercises, recording by recording; acc ~1 g."""
-    reference = load_wrist_exercises(window_seconds=5.0, overlap=0.5)
-    rows = []
-    for split in wrist.dataset.values():
-        numpy = split.with_format("numpy")
-        rows += [(int(r["sequence_id"][-3:]), int(r["window_index"]), r["imu"], int(r["label"])) for r in numpy]
-    rows.sort(key=lambda r: r[:2])
-    assert len(rows) == len(reference)
-    np.testing.assert_array_equal(np.stack([r[2] for r in rows]), reference.windows)
-    np.testing.assert_array_equal([r[3] for r in rows], reference.labels)
-    assert 0.9 < np.linalg.norm(reference.windows[..., :3], axis=-1).mean() < 1.4
+def test_wrist_exercise_windows_are_the_recordings_cut_in_order(wrist):
+    """Every window is a slice of its seglearn recording; acc ~1 g (gravity included, in g)."""
+    from seglearn.datasets import load_watch
+
+    raw = load_watch()
+    arrays = wrist.windows()
+    assert len(arrays) == sum(len(split) for split in wrist.dataset.values()) == 1737
+    starts = np.concatenate([split["start_s"] for split in wrist.dataset.values()])
+    for index in range(0, len(arrays), 97):
+        recording = int(arrays.sequence_ids[index][-3:])
+        start = int(round(starts[index] * 50))
+        np.testing.assert_array_equal(arrays.windows[index], np.float32(raw["X"][recording][start : start + 250]))
+        assert arrays.labels[index] == raw["y"][recording]
+    assert 0.9 < np.linalg.norm(arrays.windows[..., :3], axis=-1).mean() < 1.4
+    with pytest.raises(ValueError, match="no split"):
+        wrist.windows(["validation"])
 
 
 def test_split_by_subject_is_seeded_and_complete():
@@ -199,13 +202,24 @@ def test_csv_loader(tmp_path):
             lambda lines: lines[:3] + [lines[3].replace(",walk,", ",run,")] + lines[4:],
             r"sequence 'rec0' has labels \['run', 'walk'\]",
         ),
-        (lambda lines: [",".join(line.split(",")[:7]) for line in lines], "6 channels per sensor site"),
+        (lambda lines: [line.replace("wrist_gyro_x", "wrist_gyro_w") for line in lines], "'wrist_gyro_w' does not"),
         (lambda lines: lines[:3] + [lines[4], lines[3]] + lines[5:], "time_s does not increase"),
     ],
 )
 def test_csv_errors(tmp_path, tweak, message):
     with pytest.raises(ValueError, match=message):
         load_imu_csv(_write_csv(tmp_path / "bad.csv", tweak=tweak), **UNITS)
+
+
+def test_csv_with_accelerometer_channels_only(tmp_path):
+    acc_only = load_imu_csv(
+        _write_csv(tmp_path / "acc.csv", tweak=lambda lines: [",".join(line.split(",")[:7]) for line in lines]),
+        window_s=1.0,
+        **UNITS,
+    )
+    row = acc_only.dataset["train"][0]
+    assert row["channel_names"] == WATCH_CHANNELS[:3] and row["sensor_sites"] == ["wrist"]
+    assert np.asarray(row["imu"]).shape == (20, 3)
 
 
 def test_nan_runs_are_reported_or_dropped(tmp_path):

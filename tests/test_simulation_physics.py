@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from imu_foundation.sensors import resample
 from imu_foundation.simulation import (
     STANDARD_GRAVITY_MPS2,
     ImuErrorModel,
@@ -14,7 +15,6 @@ from imu_foundation.simulation import (
     VirtualImu,
     angular_velocity,
     load_body_model,
-    resample,
     second_derivative,
     sensor_trajectories,
     simulate_imu,

@@ -11,8 +11,9 @@ import datasets
 import numpy as np
 import pytest
 import torch
+from crafted_body_models import crafted_pickle, smpl_pickle
 
-from imu_foundation.data.schema import convert_units, generator_params, imu_features
+from imu_foundation.data.schema import generator_params, imu_features
 from imu_foundation.data.synthetic_corpus import (
     AmassSource,
     CorpusSettings,
@@ -23,8 +24,11 @@ from imu_foundation.data.synthetic_corpus import (
     read_humanml3d_captions,
     window_captions,
 )
+from imu_foundation.sensors import convert_units
 from imu_foundation.simulation import (
     POSE_REPRESENTATION_DIM,
+    PickledBodyModelError,
+    generate_body_model_arrays,
     generate_motion,
     list_activities,
     load_body_model,
@@ -180,7 +184,7 @@ def test_save_to_disk_round_trip_with_card(corpus, tmp_path):
 
 def test_convert_units():
     names = ["w_acc_x", "w_acc_y", "w_acc_z", "w_gyro_x", "w_gyro_y", "w_gyro_z"]
-    converted = convert_units(np.ones((2, 6)), names, "g", "m/s^2", "rad/s", "deg/s")
+    converted = convert_units(np.ones((2, 6)), names, acc_from="g", acc_to="m/s^2", gyro_from="rad/s", gyro_to="deg/s")
     np.testing.assert_allclose(converted[0], [9.80665] * 3 + [180 / np.pi] * 3, rtol=1e-6)
 
 
@@ -362,5 +366,36 @@ def test_build_synthetic_corpus_cli(tmp_path, capsys):
     assert sum(len(d) for d in loaded.values()) == 30 and set(loaded) <= {"train", "test"}
     assert loaded["train"].features["imu"].shape == (None, 6)
     assert "30 windows" in capsys.readouterr().out
-    assert cli.main(args) == 2  # refuses to overwrite
-    assert not list(tmp_path.glob(".corpus-cache-*"))  # the temporary Arrow cache is gone
+    assert cli.main(args) == 1  # refuses to overwrite
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary folder left beside it
+    assert not (output / ".arrow-cache").exists()  # the Arrow cache is gone
+
+
+def test_a_pickled_body_model_is_refused_before_any_motion_is_simulated(tmp_path, capsys):
+    marker = tmp_path / "code_ran"
+    crafted = crafted_pickle(tmp_path / "SMPL_NEUTRAL.pkl", marker)
+    source = LibrarySource(num_motions=1, activities=("standing",))
+    with pytest.raises(PickledBodyModelError, match="SMPL_NEUTRAL.pkl holds a Python pickle"):
+        _build(tmp_path, "c", source=source, settings=CorpusSettings(body_model=str(crafted)))
+    output = tmp_path / "out"
+    args = ["--output", str(output), "--num-motions", "1", "--activities", "standing", "--num-proc", "1"]
+    assert _cli("build_synthetic_corpus").main([*args, "--body-model", str(crafted)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"build_synthetic_corpus: {crafted} holds a Python pickle") and error.count("\n") == 1
+    assert "--trust-pickled-body-model" in error and "Traceback" not in error
+    assert not marker.exists() and not output.exists() and not list(tmp_path.glob(".corpus-cache-*"))
+
+
+def test_a_trusted_pickled_body_model_builds_the_corpus(tmp_path):
+    body_model = smpl_pickle(tmp_path / "SMPL_NEUTRAL.pkl", generate_body_model_arrays())  # benign, with its sites
+    settings = CorpusSettings(body_model=str(body_model), trust_pickled_body_model=True)
+    source = LibrarySource(num_motions=1, activities=("standing",))
+    corpus = _build(tmp_path, "c", source=source, settings=settings, split_fractions={"train": 1.0})
+    params = generator_params(corpus.dataset["train"][0])
+    assert (
+        params["simulation"]["body_model"] == "SMPL_NEUTRAL.pkl"
+        and params["settings"]["body_model"] == "SMPL_NEUTRAL.pkl"
+    )
+    assert "trust_pickled_body_model" not in params["settings"]  # a permission, not a parameter of the data
+    embedded = _build(tmp_path, "e", source=source, split_fractions={"train": 1.0})
+    np.testing.assert_array_equal(corpus.dataset["train"]["imu"], embedded.dataset["train"]["imu"])

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from imu_foundation import Img2ImuForContrastivePretraining, Img2ImuForImuClassification, Img2ImuModel
@@ -48,30 +49,37 @@ def test_moco_pretraining_with_accelerate(tmp_path):
         assert torch.equal(a, b)
 
 
-def test_few_shot_finetuning_with_trainer(tmp_path):
+@pytest.mark.parametrize("family", ["img2imu", "multi3net"])
+def test_few_shot_finetuning_with_trainer(tmp_path, family):
     out = tmp_path / "finetune"
-    result = run_script(
-        "finetune_img2imu.py",
-        "--pretrained",
-        "imagenet",
-        "--freeze_backbone",
-        "--shots",
-        "2",
-        "--epochs",
-        "2",
-        "--output_dir",
-        str(out),
-    )
+    model = ["--model", "img2imu-efficientnet-lite0-acc-gyro", "--pretrained_weights", "imagenet"]
+    if family == "multi3net":
+        model = ["--model", "multi3net-tiny"]
+    result = run_script("finetune.py", *model, "--mode", "frozen", "--shots", "2", "--num_train_epochs", "2",
+                        "--output_dir", str(out))  # fmt: skip
     saved = json.loads((out / "few_shot_results.json").read_text())
-    assert saved["protocol"]["shots_per_class"] == 2 and saved["protocol"]["split"] == "by subject"
-    assert 0.0 <= saved["metrics"]["eval_macro_f1"] <= 1.0 and '"macro_f1"' in result.stdout
-    assert (out / "confusion_matrix.png").stat().st_size > 0
-    assert (out / "model.safetensors").is_file() and (out / "preprocessor_config.json").is_file()
-    assert (out / "training_args.json").is_file() and not list(out.glob("*.bin"))  # nothing pickled
-    model = Img2ImuForImuClassification.from_pretrained(out)
-    assert model.config.freeze_backbone and model.config.id2label[0] == "PEN"
-    reference = Img2ImuModel.from_pretrained(out)  # the frozen encoder is still the ImageNet one
-    from imu_foundation import create_model
+    assert saved["protocol"]["shots_per_class"] == 2 and saved["protocol"]["held_out"] == "subjects"
+    assert 0.0 <= saved["macro_f1"] <= 1.0 and '"macro_f1"' in result.stdout
+    matrix = saved["confusion_matrix"]
+    assert len(matrix) == 7 and sum(map(sum, matrix)) == saved["protocol"]["test_windows"]
+    assert (out / "confusion_matrix.png").stat().st_size > 0 and (out / "README.md").is_file()
+    assert (out / "training_args.json").is_file()
+    assert not [p for p in out.rglob("*") if p.suffix in (".bin", ".pt", ".pth", ".pkl")]  # nothing pickled
+    if family == "img2imu":
+        model = Img2ImuForImuClassification.from_pretrained(out)
+        assert model.config.freeze_backbone and model.config.id2label[0] == "PEN"
+        reference = Img2ImuModel.from_pretrained(out)  # the frozen encoder is still the ImageNet one
+        from imu_foundation import create_model
 
-    imagenet = create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet")
-    assert torch.equal(reference.backbone.conv_stem.weight, imagenet.backbone.conv_stem.weight)
+        imagenet = create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet")
+        assert torch.equal(reference.backbone.conv_stem.weight, imagenet.backbone.conv_stem.weight)
+
+
+def test_finetuning_is_seeded(tmp_path):
+    args = ["--model", "multi3net-tiny", "--shots", "2", "--num_train_epochs", "2"]
+    for name in ("a", "b"):
+        run_script("finetune.py", *args, "--output_dir", str(tmp_path / name))
+    from safetensors.torch import load_file
+
+    first, second = load_file(tmp_path / "a" / "model.safetensors"), load_file(tmp_path / "b" / "model.safetensors")
+    assert all(torch.equal(first[key], second[key]) for key in first)

@@ -5,6 +5,10 @@ Two mechanisms, both needed:
   ``imu_foundation`` is imported.
 - ``register_for_auto_class``: ``save_pretrained`` writes ``auto_map`` and copies the model's source files next to the
   weights, so the folder also loads with ``trust_remote_code=True`` where the package is not installed.
+
+The Multi^3Net pipelines (``zero-shot-imu-classification``, ``imu-feature-extraction``) go into transformers'
+``PIPELINE_REGISTRY``; saved Multi^3Net checkpoints also record them (``custom_pipelines``, see
+``Multi3NetConfig.custom_pipelines``) for ``trust_remote_code=True`` loading.
 """
 
 from transformers import (
@@ -15,6 +19,7 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoProcessor,
 )
+from transformers.pipelines import PIPELINE_REGISTRY
 
 from .models.img2imu import (
     Img2ImuConfig,
@@ -29,6 +34,7 @@ from .models.multi3net import (
     Multi3NetModel,
     Multi3NetProcessor,
 )
+from .models.multi3net.pipeline_multi3net import PIPELINES as MULTI3NET_PIPELINES
 
 
 def register_auto_classes() -> None:
@@ -55,3 +61,9 @@ def register_auto_classes() -> None:
     Multi3NetForImuClassification.register_for_auto_class("AutoModelForSequenceClassification")
     Multi3NetFeatureExtractor.register_for_auto_class("AutoFeatureExtractor")
     Multi3NetProcessor.register_for_auto_class("AutoProcessor")
+
+    for task, pipeline_class in MULTI3NET_PIPELINES.items():
+        if PIPELINE_REGISTRY.supported_tasks.get(task, {}).get("impl") is not pipeline_class:
+            PIPELINE_REGISTRY.register_pipeline(
+                task, pipeline_class=pipeline_class, pt_model=AutoModel, type="multimodal"
+            )

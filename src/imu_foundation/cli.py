@@ -1,278 +1,120 @@
-"""The ``imu-foundation`` command line.
+"""The ``imu-foundation`` command line: each subcommand parses its arguments and calls one library function.
 
-``imu-foundation demo`` (the default) runs the package's main job on real data that installs offline: smartwatch
-exercise windows -> IMG2IMU spectrogram images -> the ImageNet-initialised Img2Imu EfficientNet-Lite0 encoder ->
-embeddings, pictures and a few-shot, leave-subjects-out evaluation of the frozen features against a simple baseline.
+    imu-foundation demo                        # the main job on the embedded defaults (the default subcommand)
+    imu-foundation simulate --activity jumping_jacks --sites left_wrist right_ankle --rate 50
+    imu-foundation convert-body-model SMPL_NEUTRAL.pkl smpl_neutral.npz
+    imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g
+    imu-foundation retrieve --index outputs/index --build outputs/corpus --query "a person climbs stairs"
 
-    imu-foundation demo --output-dir outputs/demo
-
-``imu-foundation simulate`` simulates wrist (or any) IMU readings from a motion of the generated motion library or
-an AMASS file, on the embedded body or the user's SMPL files, and saves them with a plot.
-
-    imu-foundation simulate --activity jumping_jacks --seed 3 --sites left_wrist right_ankle --rate 50
-    imu-foundation simulate --motion CMU/01/01_01_poses.npz --body-model ~/models/smplh --model-type smplh
+Bad input is one line on stderr and exit status 2; a refusal to overwrite results is exit status 1. Set
+``IMU_FOUNDATION_DEBUG=1`` to see the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
+import os
 import sys
-import time
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-import numpy as np
-import torch
-from safetensors.torch import save_file
-from tqdm.auto import tqdm
-
-from .data import load_wrist_exercises
-from .evaluation import PROBES, FewShotProtocol, few_shot_scores, max_shots, subject_folds
-from .factory import create_feature_extractor, create_model
-from .plotting import save_embedding_plot, save_spectrogram_preview
-
-MODEL_NAME = "img2imu-efficientnet-lite0-acc-gyro"
-RESULT_FILES = {
-    "preview": "spectrograms.png",
-    "embeddings": "embeddings.safetensors",
-    "pca": "embeddings_pca.png",
-    "results": "results.json",
-}
-# Feature sets compared by the demo, in the order they are printed (keys are the safetensors names).
-FEATURE_NAMES = {
-    "imagenet": "Img2Imu EfficientNet-Lite0, ImageNet weights, frozen",
-    "random_init": "control: same encoder, random weights",
-    "baseline": "baseline: per-channel mean/std/energy",
-}
-_SUBCOMMANDS = ("demo", "simulate")
-SIMULATION_FILES = {"readings": "imu.safetensors", "plot": "imu.png"}
+DEFAULT_SUBCOMMAND = "demo"
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Demo steps
-# --------------------------------------------------------------------------------------------------------------
-def balanced_subsample(labels: np.ndarray, subjects: np.ndarray, max_windows: int, seed: int) -> np.ndarray:
-    """Sorted indices of ``max_windows`` windows spread evenly over the (subject, class) cells, seeded.
-
-    Windows are ranked at random within their cell and taken rank by rank, so every cell keeps a window before any
-    cell keeps two.
-    """
-    if max_windows >= len(labels):
-        return np.arange(len(labels))
-    rng = np.random.default_rng(seed)
-    cells = np.unique(subjects, return_inverse=True)[1] * (int(labels.max()) + 1) + labels
-    rank = np.empty(len(labels), dtype=np.int64)
-    for cell in np.unique(cells):
-        members = np.flatnonzero(cells == cell)
-        rank[rng.permutation(members)] = np.arange(len(members))
-    order = np.lexsort((rng.random(len(labels)), rank))
-    return np.sort(order[:max_windows])
-
-
-def baseline_features(windows: np.ndarray) -> np.ndarray:
-    """Per-channel mean, standard deviation and energy (mean square) of raw ``(N, T, C)`` windows -> ``(N, 3C)``."""
-    windows = windows.astype(np.float64)
-    return np.concatenate([windows.mean(axis=1), windows.std(axis=1), np.square(windows).mean(axis=1)], axis=1)
-
-
-def encode(
-    models: dict[str, torch.nn.Module], extractor, windows: np.ndarray, sampling_rate: float, batch_size: int
-) -> dict[str, torch.Tensor]:
-    """Pooled features ``(N, hidden_size)`` of ``(N, T, C)`` windows from each model, batch by batch, with a progress
-    bar; each batch of spectrogram images is computed once and fed to every model."""
-    outputs = {name: [] for name in models}
-    with tqdm(total=len(windows), desc="encoding", unit="window") as progress:
-        for start in range(0, len(windows), batch_size):
-            batch = windows[start : start + batch_size]
-            pixel_values = extractor(batch, sampling_rate=sampling_rate)["pixel_values"]
-            with torch.inference_mode():
-                for name, model in models.items():
-                    outputs[name].append(model(pixel_values).pooler_output.float())
-            progress.update(len(batch))
-    return {name: torch.cat(chunks) for name, chunks in outputs.items()}
-
-
-def _one_window_per_class(labels: np.ndarray) -> np.ndarray:
-    """Index of the first window of every class present in ``labels``, in class order."""
-    classes, first = np.unique(labels, return_index=True)
-    return first[np.argsort(classes)]
-
-
-def _existing_results(output_dir: Path) -> list[Path]:
-    return [output_dir / name for name in RESULT_FILES.values() if (output_dir / name).exists()]
-
-
-def _summary(values: Sequence[float]) -> str:
-    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
-
-
-def _print_protocol(data, selected: np.ndarray, protocol: FewShotProtocol) -> None:
-    subjects = data.subjects[selected]
-    folds = subject_folds(subjects, protocol.folds, protocol.seed)
-    runs = protocol.folds * protocol.repeats
-    window = data.windows.shape[1]
-    print("\nFew-shot evaluation of frozen features, leave-subjects-out")
-    print(
-        f"  data     : {len(selected)} windows of {window / data.sampling_rate_hz:g} s ({window} samples at "
-        f"{data.sampling_rate_hz:g} Hz), {len(np.unique(subjects))} subjects, {len(data.label_names)} classes"
+# ----------------------------------------------------------------------------------------------------------------------
+# Subcommands: arguments, then a handler that calls the library
+# ----------------------------------------------------------------------------------------------------------------------
+def _add_demo(commands) -> None:
+    demo = _subcommand(
+        commands,
+        "demo",
+        "real wrist IMU -> spectrograms -> frozen ImageNet encoder -> few-shot probes against baselines",
+        "imu-foundation demo --max-windows 350 --shots 5 --output-dir outputs/demo",
     )
-    held_out = [group.tolist() for group in folds]
-    print(f"  folds    : {protocol.folds}; held-out subjects per fold {held_out} (seed {protocol.seed})")
-    print(
-        f"  training : {protocol.shots} windows per class ({protocol.shots * len(data.label_names)} in all) from the "
-        f"other subjects, {protocol.repeats} draws per fold (seeds ({protocol.seed}, fold, draw))"
+    demo.add_argument("--output-dir", default="outputs/demo", help="where results go (default: %(default)s)")
+    demo.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    demo.add_argument("--max-windows", type=_positive_int, default=None, help="windows to use (default: all 1737)")
+    demo.add_argument("--seed", type=int, default=0, help="seed of subsampling, folds and shots (default: 0)")
+    demo.add_argument("--shots", type=_positive_int, default=10, help="training windows per class (default: 10)")
+    demo.add_argument("--folds", type=_positive_int, default=5, help="leave-subjects-out folds (default: 5)")
+    demo.add_argument("--repeats", type=_positive_int, default=3, help="draws of the shots per fold (default: 3)")
+    demo.add_argument(
+        "--no-untrained-control", action="store_true", help="skip the untrained-network control (halves encoding)"
     )
-    print(
-        f"  probes   : logistic regression (L2, C={protocol.C:g}, L-BFGS) and nearest class mean (Euclidean),\n"
-        f"             on features z-scored with the training shots' statistics; nothing tuned on held-out subjects"
-    )
-    print(f"  metric   : macro-F1 over all windows of the held-out subjects; mean ± std over {runs} runs")
+    demo.add_argument("--batch-size", type=_positive_int, default=64, help="windows per encoder batch (default: 64)")
+    demo.set_defaults(handler=_run_demo)
 
 
-def _print_scores(scores: dict[str, dict[str, list[float]]], dims: dict[str, int], num_classes: int) -> None:
-    """The table of macro-F1 (mean ± std over runs) and how often the first feature set wins the paired runs."""
-    width = max(len(name) for name in scores)
-    header = f"  {'feature':<{width}}  {'dim':>5}  " + "  ".join(f"{probe:<26}" for probe in PROBES)
-    print("\n" + header.rstrip())
-    for name, by_probe in scores.items():
-        cells = "  ".join(f"{'macro-F1 ' + _summary(by_probe[probe]):<26}" for probe in PROBES)
-        print(f"  {name:<{width}}  {dims[name]:>5}  {cells}".rstrip())
-    first, *others = scores
-    for other, probe in itertools.product(others, PROBES):
-        wins = int(np.sum(np.array(scores[first][probe]) > np.array(scores[other][probe])))
-        print(f"  {probe}: ImageNet features beat '{other}' in {wins}/{len(scores[first][probe])} paired runs")
-    print(f"  chance level (uniform guessing): macro-F1 about {1 / num_classes:.3f}")
+def _run_demo(args: argparse.Namespace) -> None:
+    from .data.real_benchmarks import load_wrist_exercises
+    from .evaluation.few_shot import FewShotProtocol
+    from .evaluation.frozen_features import RESULT_FILES, FrozenProbeSettings, run_frozen_feature_probe
+    from .outputs import remove_results
 
-
-def _save_embeddings(path: Path, features: dict[str, torch.Tensor], data, selected: np.ndarray) -> None:
-    """Writes the feature sets ``(N, D)`` with labels, subjects and window indices ``(N,)`` as safetensors."""
-    tensors = {name: value.float() for name, value in features.items()}
-    tensors |= {
-        "labels": torch.as_tensor(data.labels[selected]),
-        "subjects": torch.as_tensor(data.subjects[selected]),
-        "window_index": torch.as_tensor(selected),
-    }
-    metadata = {
-        "model": MODEL_NAME,
-        "embeddings": "pooler_output of the Img2Imu EfficientNet-Lite0 encoder with ImageNet weights, frozen",
-        "label_names": json.dumps(data.label_names),
-        "channel_names": json.dumps(data.channel_names),
-        "sampling_rate_hz": str(data.sampling_rate_hz),
-        "window_samples": str(data.windows.shape[1]),
-    }
-    save_file({name: value.contiguous() for name, value in tensors.items()}, str(path), metadata=metadata)
-
-
-def _save_preview(path: Path, extractor, windows: np.ndarray, labels: np.ndarray, subjects: np.ndarray, data) -> None:
-    """One spectrogram image per class, acc tile above gyro tile."""
-    chosen = _one_window_per_class(labels)
-    save_spectrogram_preview(
-        extractor(windows[chosen], sampling_rate=data.sampling_rate_hz)["pixel_values"],
-        [f"{data.label_names[labels[i]]} (subject {subjects[i]})" for i in chosen],
-        path,
-        extractor.image_mean,
-        extractor.image_std,
-        window_seconds=windows.shape[1] / data.sampling_rate_hz,
-        max_frequency_hz=extractor.sampling_rate / 2,
-    )
-
-
-def _encoders(seed: int, random_control: bool) -> dict[str, torch.nn.Module]:
-    """The ImageNet-initialised encoder and, as a control, the same architecture with seeded random weights."""
-    encoders = {"imagenet": create_model(MODEL_NAME, task="base", pretrained="imagenet").eval()}
-    if random_control:
-        torch.manual_seed(seed)
-        encoders["random_init"] = create_model(MODEL_NAME, task="base").eval()
-    return encoders
-
-
-def run_demo(args: argparse.Namespace) -> int:
-    """The ``demo`` subcommand; returns the exit status."""
-    output_dir = Path(args.output_dir)
-    existing = _existing_results(output_dir)
-    if existing and not args.overwrite:
-        names = ", ".join(str(path) for path in existing)
-        print(
-            f"Refusing to overwrite existing results ({names}); pass --overwrite or choose another --output-dir.",
-            file=sys.stderr,
-        )
-        return 1
-    started = time.perf_counter()
-    data = load_wrist_exercises()
-    selected = balanced_subsample(data.labels, data.subjects, args.max_windows or len(data), args.seed)
-    windows, labels, subjects = data.windows[selected], data.labels[selected], data.subjects[selected]
-    print(f"Loaded {len(data)} real smartwatch windows (seglearn watch data); using {len(selected)}.")
-    try:
-        available = max_shots(labels, subjects, args.folds, args.seed)
-    except ValueError as error:  # more folds than subjects
-        print(f"--folds {args.folds}: {error}", file=sys.stderr)
-        return 2
-    if args.shots > available:
-        print(
-            f"--shots {args.shots} is too many: with {len(selected)} windows and {args.folds} folds, some class has "
-            f"only {available} training windows in some fold. Lower --shots or raise --max-windows.",
-            file=sys.stderr,
-        )
-        return 2
-
-    output_dir.mkdir(parents=True, exist_ok=True)
-    paths = {key: output_dir / name for key, name in RESULT_FILES.items()}
-    extractor = create_feature_extractor(MODEL_NAME)
-    _save_preview(paths["preview"], extractor, windows, labels, subjects, data)
-
-    encoders = _encoders(args.seed, not args.no_random_control)
-    encode_start = time.perf_counter()
-    features = encode(encoders, extractor, windows, data.sampling_rate_hz, args.batch_size)
-    seconds = time.perf_counter() - encode_start
-    print(f"Encoded {len(windows)} windows with {len(encoders)} encoder(s) in {seconds:.1f} s.")
-    features["baseline"] = torch.as_tensor(baseline_features(windows))
-    _save_embeddings(paths["embeddings"], features, data, selected)
-    save_embedding_plot(
-        features["imagenet"],
-        labels,
-        data.label_names,
-        paths["pca"],
-        title="Img2Imu EfficientNet-Lite0 (ImageNet, frozen) embeddings, PCA",
-    )
-
+    if args.overwrite:
+        remove_results(args.output_dir, RESULT_FILES.values())
     protocol = FewShotProtocol(shots=args.shots, folds=args.folds, repeats=args.repeats, seed=args.seed)
-    named = {FEATURE_NAMES[key]: value.numpy() for key, value in features.items()}
-    _print_protocol(data, selected, protocol)
-    scores = few_shot_scores(named, labels, subjects, protocol)
-    _print_scores(scores, {name: value.shape[1] for name, value in named.items()}, len(data.label_names))
-
-    results = {"protocol": vars(protocol), "num_windows": len(selected), "model": MODEL_NAME, "macro_f1": scores}
-    paths["results"].write_text(json.dumps(results, indent=2))
-    print("\nWrote:")
-    for path in paths.values():
-        print(f"  {path}")
-    print(f"Done in {time.perf_counter() - started:.1f} s.")
-    return 0
+    settings = FrozenProbeSettings(args.max_windows, protocol, not args.no_untrained_control, args.batch_size)
+    run_frozen_feature_probe(load_wrist_exercises(), args.output_dir, settings)
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Simulation
-# --------------------------------------------------------------------------------------------------------------
-def run_simulate(args: argparse.Namespace) -> int:
-    """Simulates IMU readings of one motion and saves ``imu.safetensors`` (acc, gyro, pose features) and ``imu.png``."""
-    from .plotting import save_imu_plot
-    from .simulation import ImuErrorModel, MotionSequence, generate_motion, load_body_model, pose_representation
-    from .simulation import simulate_imu as simulate
+def _add_simulate(commands) -> None:
+    simulate = _subcommand(
+        commands,
+        "simulate",
+        "simulate IMU readings of a motion on an SMPL body",
+        "imu-foundation simulate --activity jumping_jacks --seed 3 --sites left_wrist right_ankle --rate 50\n"
+        "  imu-foundation simulate --motion CMU/01/01_01_poses.npz --body-model ~/models/smplh.npz",
+    )
+    source = simulate.add_mutually_exclusive_group()
+    source.add_argument("--activity", default="walking", help="motion library activity (default: walking)")
+    source.add_argument("--motion", default=None, help="an AMASS .npz motion file instead of the library")
+    simulate.add_argument("--seed", type=int, default=0, help="seed of the motion and sensor errors (default: 0)")
+    simulate.add_argument("--duration-s", type=float, default=None, help="motion length (default: drawn)")
+    simulate.add_argument("--handedness", choices=("left", "right"), default=None, help="for one-handed activities")
+    simulate.add_argument("--sites", nargs="+", default=["left_wrist", "right_wrist"], help="sensor sites")
+    simulate.add_argument("--rate", type=float, default=50.0, help="sensor sampling rate in Hz (default: 50)")
+    simulate.add_argument("--units", choices=("m/s^2", "g"), default="m/s^2", help="accelerometer units")
+    simulate.add_argument("--gravity", choices=("include", "remove"), default="include", help="gravity mode")
+    simulate.add_argument("--sensor-errors", action="store_true", help="add consumer MEMS noise, bias, scale, ...")
+    simulate.add_argument("--body-model", default=None, help="SMPL-family model file or folder (default: embedded)")
+    simulate.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None)
+    simulate.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
+    simulate.add_argument(
+        "--trust-pickled-body-model",
+        action="store_true",
+        help="unpickle a pickled --body-model (.pkl, .npz with object arrays): this runs code from the file, so only "
+        "for files you trust; or convert it once with convert-body-model",
+    )
+    simulate.add_argument("--output-dir", default="outputs/simulate", help="where results go (default: %(default)s)")
+    simulate.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    simulate.set_defaults(handler=_run_simulate)
 
-    output_dir = Path(args.output_dir)
-    paths = {key: output_dir / name for key, name in SIMULATION_FILES.items()}
-    existing = [path for path in paths.values() if path.exists()]
-    if existing and not args.overwrite:
-        print(f"Refusing to overwrite {', '.join(map(str, existing))}; pass --overwrite or another --output-dir.")
-        return 1
+
+def _run_simulate(args: argparse.Namespace) -> None:
+    from .outputs import refuse_to_overwrite
+    from .simulation import (
+        ImuErrorModel,
+        MotionSequence,
+        generate_motion,
+        list_activities,
+        load_body_model,
+        save_simulation,
+        simulate_imu,
+    )
+    from .simulation.recording import SIMULATION_FILES
+
+    if not args.overwrite:  # before any work: nothing is computed for results that cannot be written
+        refuse_to_overwrite(args.output_dir, SIMULATION_FILES.values())
+    body = load_body_model(
+        args.body_model, args.model_type, args.gender, trust_pickled_files=args.trust_pickled_body_model
+    )
     if args.motion:
         motion = MotionSequence.from_amass_npz(args.motion)
+    elif args.activity not in list_activities():
+        raise ValueError(f"unknown --activity {args.activity!r}; choose one of: {', '.join(list_activities())}.")
     else:
         motion = generate_motion(args.activity, args.seed, duration_s=args.duration_s, handedness=args.handedness)
-    body = load_body_model(args.body_model, model_type=args.model_type, gender=args.gender)
-    imu = simulate(
+    imu = simulate_imu(
         motion,
         body,
         args.sites,
@@ -282,26 +124,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         error_model=ImuErrorModel.consumer_mems() if args.sensor_errors else None,
         seed=args.seed,
     )
-    metadata = {
-        "sensor_names": json.dumps(imu.sensor_names),
-        "channel_names": json.dumps(imu.channel_names),
-        "sampling_rate_hz": str(imu.sampling_rate_hz),
-        "acc_units": imu.acc_units,
-        "gyro_units": "rad/s",
-        "gravity": imu.gravity,
-        "captions": json.dumps(motion.captions),
-        "activity": motion.activity or "",
-        "sequence_id": motion.sequence_id,
-        "motion_fps": str(motion.fps),
-        "generator": json.dumps(motion.metadata),
-        "simulation": json.dumps(imu.metadata),
-    }
-    output_dir.mkdir(parents=True, exist_ok=True)
-    tensors = {"acc": imu.acc.contiguous(), "gyro": imu.gyro.contiguous(), "pose": pose_representation(motion)}
-    save_file(tensors, str(paths["readings"]), metadata=metadata)
-    title = f"{motion.activity or motion.sequence_id}: " + (motion.captions[0] if motion.captions else "")
-    acc_units = "g" if imu.acc_units == "g" else "m/s^2"
-    save_imu_plot(imu.acc, imu.gyro, imu.sampling_rate_hz, imu.sensor_names, paths["plot"], acc_units, title)
+    paths = save_simulation(imu, motion, args.output_dir, overwrite=args.overwrite)
     print(f"motion: {motion.sequence_id}, {motion.duration_s:.1f} s at {motion.fps:g} fps; body: {body.source}")
     for caption in motion.captions:
         print(f"  caption: {caption}")
@@ -311,74 +134,191 @@ def run_simulate(args: argparse.Namespace) -> int:
     )
     for path in paths.values():
         print(f"wrote {path}")
-    return 0
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------------------------------------------
+def _add_convert_body_model(commands) -> None:
+    convert = _subcommand(
+        commands,
+        "convert-body-model",
+        "convert a pickled SMPL-family model file once to a pickle-free .npz",
+        "imu-foundation convert-body-model ~/Downloads/SMPL_NEUTRAL.pkl ~/models/smpl_neutral.npz",
+    )
+    convert.add_argument(
+        "source", metavar="SOURCE", help="the downloaded .pkl / .npz; it is unpickled: name only files you trust"
+    )
+    convert.add_argument("target", metavar="TARGET", help="the .npz to write")
+    convert.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None, help="default: from SOURCE")
+    convert.add_argument("--gender", choices=("neutral", "male", "female"), default=None, help="default: from SOURCE")
+    convert.add_argument("--overwrite", action="store_true", help="replace an existing TARGET")
+    convert.set_defaults(handler=_run_convert_body_model)
+
+
+def _run_convert_body_model(args: argparse.Namespace) -> None:
+    """Naming a file here is trusting it: it is unpickled once and written without pickles."""
+    from .simulation import convert_body_model
+
+    target = convert_body_model(
+        args.source, args.target, args.model_type, args.gender, trust_pickled_files=True, overwrite=args.overwrite
+    )
+    print(f"wrote {target}: pickle-free, loads with no --trust-pickled-body-model")
+
+
+def _add_zero_shot(commands) -> None:
+    zero_shot = _subcommand(
+        commands,
+        "zero-shot",
+        "zero-shot activity labels of a recording window by window, or of a corpus split with its accuracy and "
+        "macro-F1, from a Multi^3Net checkpoint",
+        "imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g\n"
+        "  imu-foundation zero-shot outputs/basic_motions --split test --model path/to/multi3net",
+    )
+    zero_shot.add_argument("input", metavar="INPUT", help="a recording (.npy (T, C) or .csv), or a corpus / Hub id")
+    zero_shot.add_argument("--labels", nargs="+", default=None, help="the classes as free text (corpus: its classes)")
+    zero_shot.add_argument("--template", nargs="+", default=None, help="hypothesis template(s), {} for the label")
+    zero_shot.add_argument("--sampling-rate", type=float, default=None, help="the recording's rate in Hz")
+    zero_shot.add_argument("--channel-names", nargs="+", default=None, help=".npy channels (default: the model's)")
+    zero_shot.add_argument("--acc-units", default=None, help="m/s^2 (default) or g")
+    zero_shot.add_argument("--gyro-units", default=None, help="rad/s (default) or deg/s")
+    zero_shot.add_argument("--gravity", default=None, help="include (default: an accelerometer's reading) or remove")
+    zero_shot.add_argument("--window-stride-s", type=float, default=None, help="seconds between window starts")
+    zero_shot.add_argument("--pad-short", action="store_true", help="repeat recordings shorter than one window")
+    zero_shot.add_argument("--split", default=None, help="corpus split (default: test, or the only one)")
+    zero_shot.add_argument("--model", default=None, help=_MODEL_HELP)
+    zero_shot.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    zero_shot.add_argument("--batch-size", type=_positive_int, default=32, help="windows per forward (default: 32)")
+    zero_shot.add_argument("--output-dir", default="outputs/zero-shot", help="where results go (default: %(default)s)")
+    zero_shot.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    zero_shot.set_defaults(handler=_run_zero_shot)
+
+
+def _run_zero_shot(args: argparse.Namespace) -> None:
+    from .evaluation.zero_shot import ZERO_SHOT_FILES, run_zero_shot
+    from .outputs import remove_results
+
+    if args.overwrite:
+        remove_results(args.output_dir, ZERO_SHOT_FILES.values())
+    run_zero_shot(
+        args.input,
+        args.output_dir,
+        model=args.model,
+        labels=args.labels,
+        templates=args.template,
+        split=args.split,
+        window_stride_s=args.window_stride_s,
+        pad_short=args.pad_short,
+        batch_size=args.batch_size,
+        device=args.device,
+        sampling_rate=args.sampling_rate,
+        channel_names=args.channel_names,
+        acc_units=args.acc_units,
+        gyro_units=args.gyro_units,
+        gravity=args.gravity,
+    )
+
+
+def _add_retrieve(commands) -> None:
+    retrieve = _subcommand(
+        commands,
+        "retrieve",
+        "index a corpus's IMU windows with a Multi^3Net checkpoint and find the windows closest to text queries",
+        "imu-foundation retrieve --index outputs/index --build outputs/corpus --model path/to/multi3net\n"
+        '  imu-foundation retrieve --index outputs/index --query "a person climbs stairs" -k 5 --output-dir out',
+    )
+    retrieve.add_argument("--index", required=True, help="the index folder (written by --build, read otherwise)")
+    retrieve.add_argument("--build", metavar="CORPUS", default=None, help="embed this corpus folder / Hub id first")
+    retrieve.add_argument("--split", default=None, help="corpus split for --build (default: test, or the only one)")
+    retrieve.add_argument("--kind", default="exact", help="exact (default), flat, hnsw or ivf; see docs/zero_shot.md")
+    retrieve.add_argument("--query", nargs="+", default=None, help="text queries")
+    retrieve.add_argument("-k", type=_positive_int, default=5, help="results per query (default: 5)")
+    retrieve.add_argument("--model", default=None, help=_MODEL_HELP + "; queries default to the index's model")
+    retrieve.add_argument("--device", default=None, help="cpu, cuda, ... (default: transformers' choice)")
+    retrieve.add_argument("--batch-size", type=_positive_int, default=32, help="windows per forward (default: 32)")
+    retrieve.add_argument("--output-dir", default=None, help="write hits.json and retrieved.png here")
+    retrieve.add_argument("--overwrite", action="store_true", help="replace the index (--build) or result files")
+    retrieve.set_defaults(handler=_run_retrieve)
+
+
+def _run_retrieve(args: argparse.Namespace) -> None:
+    from .evaluation.retrieval import RETRIEVAL_FILES, run_retrieval
+    from .outputs import remove_results
+
+    if args.overwrite and args.output_dir:
+        remove_results(args.output_dir, RETRIEVAL_FILES.values())
+    run_retrieval(
+        args.index,
+        build=args.build,
+        split=args.split,
+        kind=args.kind,
+        queries=args.query,
+        k=args.k,
+        model=args.model,
+        output_dir=args.output_dir,
+        overwrite=args.overwrite,
+        batch_size=args.batch_size,
+        device=args.device,
+    )
+
+
+_MODEL_HELP = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
+
+
+SUBCOMMANDS: dict[str, Callable] = {
+    "demo": _add_demo,
+    "simulate": _add_simulate,
+    "convert-body-model": _add_convert_body_model,
+    "zero-shot": _add_zero_shot,
+    "retrieve": _add_retrieve,
+}
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Plumbing
+# ----------------------------------------------------------------------------------------------------------------------
+def _subcommand(commands, name: str, summary: str, example: str) -> argparse.ArgumentParser:
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary}.\n\nexample:\n  {example}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="imu-foundation", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    commands = parser.add_subparsers(dest="command")
-    demo = commands.add_parser("demo", help="real wrist IMU -> spectrograms -> ImageNet encoder -> few-shot eval")
-    demo.add_argument("--output-dir", default="outputs/demo", help="where results go (default: %(default)s)")
-    demo.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
-    demo.add_argument(
-        "--max-windows",
-        type=int,
-        default=None,
-        help="use at most this many windows, spread over subjects and classes (default: all 1737)",
-    )
-    demo.add_argument("--seed", type=int, default=0, help="seed of subsampling, folds and shots (default: 0)")
-    demo.add_argument("--shots", type=int, default=10, help="training windows per class (default: %(default)s)")
-    demo.add_argument("--folds", type=int, default=5, help="leave-subjects-out folds (default: %(default)s)")
-    demo.add_argument("--repeats", type=int, default=3, help="draws of the shots per fold (default: %(default)s)")
-    demo.add_argument(
-        "--no-random-control",
-        action="store_true",
-        help="skip the control encoder with random weights (halves the encoding time)",
-    )
-    demo.add_argument("--batch-size", type=int, default=64, help="windows per encoder batch (default: %(default)s)")
-    demo.set_defaults(handler=run_demo)
-
-    from .simulation import list_activities
-
-    simulate = commands.add_parser("simulate", help="simulate IMU readings of a motion on an SMPL body")
-    source = simulate.add_mutually_exclusive_group()
-    source.add_argument("--activity", default="walking", choices=list_activities(), help="motion library activity")
-    source.add_argument("--motion", default=None, help="an AMASS .npz motion file instead of the library")
-    simulate.add_argument("--seed", type=int, default=0, help="seed of the motion and sensor errors (default: 0)")
-    simulate.add_argument("--duration-s", type=float, default=None, help="motion length (default: drawn)")
-    simulate.add_argument("--handedness", choices=("left", "right"), default=None, help="for one-handed activities")
-    simulate.add_argument("--sites", nargs="+", default=["left_wrist", "right_wrist"], help="sensor sites")
-    simulate.add_argument("--rate", type=float, default=50.0, help="sensor sampling rate in Hz (default: 50)")
-    simulate.add_argument("--units", choices=("mps2", "g"), default="mps2", help="accelerometer units")
-    simulate.add_argument("--gravity", choices=("include", "remove"), default="include", help="gravity mode")
-    simulate.add_argument("--sensor-errors", action="store_true", help="add consumer MEMS noise, bias, scale, ...")
-    simulate.add_argument("--body-model", default=None, help="SMPL-family model file or folder (default: embedded)")
-    simulate.add_argument("--model-type", choices=("smpl", "smplh", "smplx"), default=None)
-    simulate.add_argument("--gender", choices=("neutral", "male", "female"), default="neutral")
-    simulate.add_argument("--output-dir", default="outputs/simulate", help="where results go (default: %(default)s)")
-    simulate.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
-    simulate.set_defaults(handler=run_simulate)
+    commands = parser.add_subparsers(dest="command", metavar="SUBCOMMAND")
+    for add in SUBCOMMANDS.values():
+        add(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``imu-foundation`` console script; ``demo`` runs when no subcommand is named."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in _SUBCOMMANDS and argv[0] not in ("-h", "--help")):
-        argv = ["demo", *argv]
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        argv = [DEFAULT_SUBCOMMAND, *argv]
     args = build_parser().parse_args(argv)
-    if args.command == "demo":
-        for option in ("shots", "folds", "repeats", "batch_size"):
-            if getattr(args, option) < 1:
-                build_parser().error(f"--{option.replace('_', '-')} must be >= 1")
-        if args.max_windows is not None and args.max_windows < 1:
-            build_parser().error("--max-windows must be >= 1")
-    return args.handler(args)
+    try:
+        args.handler(args)
+    except FileExistsError as error:
+        if os.environ.get("IMU_FOUNDATION_DEBUG"):
+            raise
+        print(f"imu-foundation {args.command}: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        if os.environ.get("IMU_FOUNDATION_DEBUG"):
+            raise
+        print(f"imu-foundation {args.command}: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Pictures of spectrogram images and embeddings.
+"""Pictures of spectrogram images, embeddings, IMU readings, training curves, zero-shot timelines and retrieval
+results.
 
 Figures are drawn on matplotlib's Agg canvas directly (``matplotlib.figure.Figure``, no pyplot): no display is
 needed and the global backend of an interactive session is left alone.
@@ -15,6 +16,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .sensors import split_channel_name
 
 
 def _denormalise(pixel_values: torch.Tensor | np.ndarray, image_mean, image_std) -> np.ndarray:
@@ -213,6 +216,161 @@ def save_imu_plot(
     return _save(figure, path)
 
 
+def loss_series(log_history: Sequence[dict]) -> dict[str, tuple[list[int], list[float]]]:
+    """``{name: (steps, values)}`` of the losses a ``Trainer`` logged: ``loss``, each ``*_loss`` term and every
+    evaluation loss (not the ``train_*`` summaries)."""
+    series: dict[str, tuple[list[int], list[float]]] = {}
+    for entry in log_history:
+        for name, value in entry.items():
+            is_loss = name == "loss" or (name.endswith("_loss") and not name.startswith("train_"))
+            if is_loss and isinstance(value, (int, float)) and "step" in entry:
+                steps, values = series.setdefault(name, ([], []))
+                steps.append(entry["step"])
+                values.append(float(value))
+    return series
+
+
+def save_training_curves(log_history: Sequence[dict], path: str | Path, title: str = "Training") -> Path:
+    """Saves a PNG of :func:`loss_series` of a ``Trainer``'s ``state.log_history`` against the step."""
+    series = loss_series(log_history)
+    if not series:
+        raise ValueError("the log history holds no loss to plot.")
+    figure = _figure(7.5, 4.5)
+    axis = figure.subplots()
+    for name, (steps, values) in sorted(series.items(), key=lambda item: item[0] != "loss"):
+        style = {"linewidth": 2.0, "color": "black"} if name == "loss" else {"linewidth": 1.0}
+        if name.startswith("eval_"):
+            style["linestyle"] = "--"
+        axis.plot(steps, values, marker="o" if len(steps) < 20 else None, markersize=3, label=name, **style)
+    axis.set_xlabel("step")
+    axis.set_ylabel("loss")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8, frameon=False)
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def save_label_timeline(
+    start_s: Sequence[float] | np.ndarray,
+    end_s: Sequence[float] | np.ndarray,
+    scores: np.ndarray,
+    labels: Sequence[str],
+    path: str | Path,
+    title: str = "Zero-shot labels over time",
+) -> Path:
+    """Saves a PNG of a recording's zero-shot scores window by window.
+
+    Top: each label's score at the centre of each window. Bottom: the best label of each window as a coloured span
+    (each window owns the time up to half way to its neighbours), darker for a higher score.
+
+    Args:
+        start_s, end_s: ``(N,)`` window start and end times (s).
+        scores: ``(N, K)`` probabilities of the ``K`` ``labels``.
+    """
+    start_s, end_s, scores = np.asarray(start_s, float), np.asarray(end_s, float), np.asarray(scores, float)
+    if scores.ndim != 2 or scores.shape != (len(start_s), len(labels)) or start_s.shape != end_s.shape:
+        raise ValueError(
+            f"scores must be (N, K) = ({len(start_s)}, {len(labels)}) with N start and end times, got {scores.shape}."
+        )
+    centres = (start_s + end_s) / 2
+    edges = np.concatenate([[start_s[0]], (centres[1:] + centres[:-1]) / 2, [end_s[-1]]])
+    colours = _label_colours(len(labels))
+    figure = _figure(10.0, 4.5)
+    top, bottom = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    for k, label in enumerate(labels):
+        top.plot(centres, scores[:, k], marker="o", markersize=3, linewidth=1.2, color=colours[k], label=label)
+    top.set_ylim(0, 1)
+    top.set_ylabel("score")
+    top.grid(alpha=0.3)
+    top.legend(fontsize=8, ncol=min(4, len(labels)), frameon=False, loc="upper right")
+    best = scores.argmax(axis=1)
+    for left, right, k, score in zip(edges[:-1], edges[1:], best, scores.max(axis=1)):
+        bottom.axvspan(left, right, color=colours[k], alpha=0.25 + 0.75 * float(score), linewidth=0)
+    bottom.set_yticks([])
+    bottom.set_ylabel("best", fontsize=8)
+    bottom.set_xlabel("time (s)")
+    bottom.set_xlim(edges[0], edges[-1])
+    top.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def save_similarity_heatmap(
+    similarity: np.ndarray,
+    texts: Sequence[str],
+    path: str | Path,
+    window_start_s: Sequence[float] | np.ndarray | None = None,
+    title: str = "Cosine similarity, texts x IMU windows",
+) -> Path:
+    """Saves a PNG heatmap of a ``(K, N)`` text-by-window similarity matrix (rows: ``texts``; columns: windows,
+    labelled by their start time in seconds when ``window_start_s (N,)`` is given)."""
+    similarity = np.asarray(similarity, dtype=float)
+    if similarity.ndim != 2 or similarity.shape[0] != len(texts):
+        raise ValueError(f"similarity must be (K={len(texts)}, N), got {similarity.shape}.")
+    figure = _figure(min(14.0, 4.0 + 0.12 * similarity.shape[1]), 1.5 + 0.35 * len(texts))
+    axis = figure.subplots()
+    image = axis.imshow(similarity, aspect="auto", cmap="viridis", interpolation="nearest")
+    axis.set_yticks(range(len(texts)), texts, fontsize=8)
+    if window_start_s is not None:
+        ticks = np.unique(np.linspace(0, similarity.shape[1] - 1, min(12, similarity.shape[1])).astype(int))
+        axis.set_xticks(ticks, [f"{np.asarray(window_start_s)[t]:g}" for t in ticks], fontsize=8)
+        axis.set_xlabel("window start (s)")
+    else:
+        axis.set_xlabel("window")
+    figure.colorbar(image, ax=axis, label="cosine similarity")
+    axis.set_title(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def save_retrieved_windows(
+    windows: Sequence[np.ndarray],
+    channel_names: Sequence[Sequence[str]],
+    sampling_rate_hz: Sequence[float],
+    titles: Sequence[str],
+    path: str | Path,
+    title: str = "",
+) -> Path:
+    """Saves a PNG of retrieved IMU windows, one row each: accelerometer channels left, gyroscope channels right.
+
+    Args:
+        windows: ``(T, C)`` readings of each window, in their own units.
+        channel_names: the ``C`` channel names of each window; sampling_rate_hz: its rate.
+        titles: one line per window (rank, score, activity, ...).
+    """
+    if not len(windows) == len(channel_names) == len(sampling_rate_hz) == len(titles) or not len(windows):
+        raise ValueError("windows, channel_names, sampling_rate_hz and titles must be non-empty and of one length.")
+    figure = _figure(11.0, 0.8 + 1.9 * len(windows))
+    axes = figure.subplots(len(windows), 2, squeeze=False)
+    colours = {"x": "tab:red", "y": "tab:green", "z": "tab:blue"}
+    for row, (window, names, rate, text) in enumerate(zip(windows, channel_names, sampling_rate_hz, titles)):
+        window = np.asarray(window, dtype=float)
+        time_s = np.arange(len(window)) / rate
+        for column, sensor in enumerate(("acc", "gyro")):
+            axis = axes[row, column]
+            for index, name in enumerate(names):
+                parts = split_channel_name(name)
+                if parts is not None and parts[1] == sensor:
+                    style = "--" if parts[0].startswith("right") else "-"  # two-sided sites: right dashed
+                    axis.plot(time_s, window[:, index], style, color=colours[parts[2]], linewidth=0.9, label=name)
+            axis.set_ylabel(sensor, fontsize=8)
+            axis.tick_params(labelsize=7)
+            axis.grid(alpha=0.3)
+        axes[row, 0].set_title(text, fontsize=8, loc="left")
+    for axis in axes[-1]:
+        axis.set_xlabel("time (s)")
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
+def _label_colours(count: int) -> list:
+    palette = matplotlib.colormaps["tab10" if count <= 10 else "tab20"]
+    return [palette(k % palette.N) for k in range(count)]
+
+
 def _figure(width_inches: float, height_inches: float) -> Figure:
     figure = Figure(figsize=(width_inches, height_inches))
     FigureCanvasAgg(figure)
@@ -226,4 +384,15 @@ def _save(figure: Figure, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["pca_2d", "save_confusion_matrix", "save_embedding_plot", "save_imu_plot", "save_spectrogram_preview"]
+__all__ = [
+    "pca_2d",
+    "save_confusion_matrix",
+    "save_embedding_plot",
+    "save_imu_plot",
+    "save_label_timeline",
+    "save_retrieved_windows",
+    "save_similarity_heatmap",
+    "save_spectrogram_preview",
+    "save_training_curves",
+    "loss_series",
+]

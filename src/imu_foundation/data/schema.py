@@ -4,7 +4,7 @@ Every example is one window of a multichannel IMU recording::
 
     imu               Array2D((None, C), float32)  samples x channels, C fixed per corpus
     channel_names     List(string)                 C names "<site>_<sensor>_<axis>", e.g. "left_wrist_acc_x"
-    sensor_sites      List(string)                 the sites, in channel order (each has 6 channels: acc xyz, gyro xyz)
+    sensor_sites      List(string)                 the sites, in order of appearance in channel_names
     sampling_rate_hz  float64                      of ``imu``
     acc_units         string                       "m/s^2" or "g"
     gyro_units        string                       "rad/s" or "deg/s"
@@ -19,15 +19,15 @@ Every example is one window of a multichannel IMU recording::
     start_s           float64                      start time of the window in its sequence (s)
     generator         string                       JSON of every parameter that produced the example
 
-Real benchmarks add ``label``, a ``ClassLabel`` over their classes. ``generator`` is a JSON string rather than
-``datasets.Json`` so that it reads the same in every ``datasets`` version and in any parquet reader, and survives
-``with_format("numpy")``; :func:`generator_params` decodes it.
+The channel, rate, unit and gravity columns are a :class:`~imu_foundation.sensors.DeviceLayout`
+(:func:`example_layout`). Real benchmarks add ``label``, a ``ClassLabel`` over their classes. ``generator`` is a JSON
+string rather than ``datasets.Json`` so that it reads the same in every ``datasets`` version and in any parquet
+reader, and survives ``with_format("numpy")``; :func:`generator_params` decodes it.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,17 +36,11 @@ import numpy as np
 from datasets import Array2D, ClassLabel, DatasetDict, Features, List, Value
 from huggingface_hub import DatasetCard, DatasetCardData
 
-from ..simulation.motion import POSE_REPRESENTATION_DIM, STANDARD_GRAVITY_MPS2
+from ..outputs import building_folder
+from ..sensors import DeviceLayout, split_channel_name
+from ..simulation.motion import POSE_REPRESENTATION_DIM
 
 SCHEMA_VERSION = "1.0"
-ACC_UNITS = ("m/s^2", "g")
-GYRO_UNITS = ("rad/s", "deg/s")
-GRAVITY_MODES = ("include", "remove")
-SENSOR_KINDS = ("acc", "gyro")
-AXES = ("x", "y", "z")
-CHANNELS_PER_SITE = len(SENSOR_KINDS) * len(AXES)
-# The simulator's spelling of acceleration units -> the schema's.
-SIMULATOR_ACC_UNITS = {"m/s^2": "mps2", "g": "g"}
 
 
 def imu_features(num_channels: int, label_names: Sequence[str] | None = None) -> Features:
@@ -76,56 +70,27 @@ def imu_features(num_channels: int, label_names: Sequence[str] | None = None) ->
     return Features(features)
 
 
-def channel_names(sites: Sequence[str]) -> list[str]:
-    """``["<site>_acc_x", ..., "<site>_gyro_z"]`` per site: the simulator's order (acc xyz then gyro xyz)."""
-    return [f"{site}_{kind}_{axis}" for site in sites for kind in SENSOR_KINDS for axis in AXES]
-
-
 def check_channel_names(names: Sequence[str]) -> list[str]:
-    """Checks names follow ``<site>_<acc|gyro>_<x|y|z>``, six per site in the standard order; returns the sites.
+    """Checks every name follows ``<site>_<acc|gyro|mag>_<x|y|z>`` (unique); returns the sites in order of appearance.
 
     Raises:
-        ValueError: naming the first channel that does not fit and showing the expected layout.
+        ValueError: naming the first channel that does not fit.
     """
     names = list(names)
-    if not names or len(names) % CHANNELS_PER_SITE:
-        raise ValueError(
-            f"expected 6 channels per sensor site (acc x y z, gyro x y z), got {len(names)} channels: {names}."
-        )
-    sites = []
-    for start in range(0, len(names), CHANNELS_PER_SITE):
-        site = names[start].rsplit("_", 2)[0]
-        expected = channel_names([site])
-        if names[start : start + CHANNELS_PER_SITE] != expected:
+    if not names:
+        raise ValueError("a corpus needs at least one channel name.")
+    for name in names:
+        if split_channel_name(name) is None:
             raise ValueError(
-                f"channels {names[start : start + CHANNELS_PER_SITE]} do not follow the layout "
-                f"'<site>_<acc|gyro>_<x|y|z>' in the order {expected}."
+                f"channel name {name!r} does not follow '<site>_<sensor>_<axis>' (sensor acc, gyro or mag; axis x, "
+                f"y or z), e.g. 'wrist_acc_x'; got {names}."
             )
-        sites.append(site)
-    return sites
+    return DeviceLayout(tuple(names)).sites
 
 
-def check_units(acc_units: str, gyro_units: str, gravity: str) -> None:
-    """Raises ``ValueError`` for a unit or gravity mode outside the schema's vocabulary."""
-    if acc_units not in ACC_UNITS:
-        raise ValueError(f"acc_units must be one of {ACC_UNITS}, got {acc_units!r}.")
-    if gyro_units not in GYRO_UNITS:
-        raise ValueError(f"gyro_units must be one of {GYRO_UNITS}, got {gyro_units!r}.")
-    if gravity not in GRAVITY_MODES:
-        raise ValueError(f"gravity must be one of {GRAVITY_MODES}, got {gravity!r}.")
-
-
-def convert_units(imu: np.ndarray, names: Sequence[str], acc_from: str, acc_to: str, gyro_from: str, gyro_to: str):
-    """``(T, C)`` readings converted between the schema's units, channel by channel (a new float32 array)."""
-    check_units(acc_from, gyro_from, "include")
-    check_units(acc_to, gyro_to, "include")
-    scale = np.ones(len(names), dtype=np.float64)
-    acc = np.array(["_acc_" in name for name in names])
-    if acc_from != acc_to:
-        scale[acc] = 1.0 / STANDARD_GRAVITY_MPS2 if acc_to == "g" else STANDARD_GRAVITY_MPS2
-    if gyro_from != gyro_to:
-        scale[~acc] = 180.0 / math.pi if gyro_to == "deg/s" else math.pi / 180.0
-    return (np.asarray(imu, dtype=np.float64) * scale).astype(np.float32)
+def example_layout(example: dict[str, Any]) -> DeviceLayout:
+    """The :class:`DeviceLayout` of a corpus row (its channel names, rate, units and gravity mode)."""
+    return DeviceLayout.from_dict(example)
 
 
 def to_json(params: dict[str, Any]) -> str:
@@ -156,16 +121,23 @@ class CorpusPublisher:
         """The card; ``repo_id`` goes into its loading example."""
         raise NotImplementedError
 
-    def save_to_disk(self, path: str | Path, num_proc: int | None = None) -> Path:
+    def save_to_disk(self, path: str | Path, num_proc: int | None = None, overwrite: bool = False) -> Path:
         """``DatasetDict.save_to_disk`` plus ``README.md`` (the card) and ``generation_config.json`` in ``path``.
 
-        Reload with ``datasets.load_from_disk(path)``.
+        The folder is written beside ``path`` and moved into place when complete; an existing ``path`` is replaced
+        only with ``overwrite`` and only if the package wrote it (see :mod:`imu_foundation.outputs`). Reload with
+        ``datasets.load_from_disk(path)``.
         """
-        path = Path(path)
-        self.dataset.save_to_disk(str(path), num_proc=num_proc)
-        self.card().save(path / "README.md")
-        (path / "generation_config.json").write_text(to_json(self.config) + "\n")
-        return path
+        with building_folder(path, type(self).__name__, overwrite) as partial:
+            self.write_to(partial, num_proc)
+        return Path(path)
+
+    def write_to(self, folder: str | Path, num_proc: int | None = None) -> None:
+        """Writes the splits, the card and the parameters into the existing ``folder``."""
+        folder = Path(folder)
+        self.dataset.save_to_disk(str(folder), num_proc=num_proc)
+        self.card().save(folder / "README.md")
+        (folder / "generation_config.json").write_text(to_json(self.config) + "\n")
 
     def push_to_hub(
         self, repo_id: str, *, private: bool | None = None, token: str | None = None, max_shard_size: str = "500MB"
@@ -184,8 +156,74 @@ class CorpusPublisher:
         return str(url)
 
 
-def card_from_parts(card_data: DatasetCardData, text: str) -> DatasetCard:
-    """A ``DatasetCard`` from its YAML metadata and markdown body."""
+SCHEMA_TABLE = """| column | type | meaning |
+|---|---|---|
+| imu | Array2D (None, C) float32 | samples x channels |
+| channel_names | list of string | `<site>_<sensor>_<axis>`, e.g. `wrist_acc_x` |
+| sensor_sites | list of string | the sites, in order of appearance |
+| sampling_rate_hz | float64 | of `imu` |
+| acc_units / gyro_units | string | `m/s^2` or `g` / `rad/s` or `deg/s` |
+| gravity | string | `include` (specific force) or `remove` (linear acceleration) |
+| pose | Array2D (None, 148) float32 | pose features of the same span (0 rows for real data) |
+| pose_rate_hz | float64 | of `pose` (0 without pose) |
+| captions | list of string | text covering the window ([] for real data) |
+| activity | string | activity, "" if unknown |
+| subject | string | subject id, "" if unknown |
+| sequence_id | string | source recording; no recording has windows in two splits |
+| window_index / start_s | int32 / float64 | position in the recording |
+| generator | string (JSON) | every parameter behind the example |"""
+
+
+def corpus_card(
+    card_data: DatasetCardData,
+    title: str,
+    intro: str,
+    sections: dict[str, str],
+    config: dict[str, Any],
+    dataset: DatasetDict,
+    repo_id: str | None = None,
+) -> DatasetCard:
+    """The card of every corpus the package builds: title and intro, the splits, how to load it, the given
+    ``sections`` (heading -> markdown), the schema and the parameters that made it.
+
+    ``card_data`` gets the Hub's ``size_categories`` from the number of windows.
+    """
+    card_data.size_categories = [size_category(sum(len(split) for split in dataset.values()))]
+    rows = []
+    for name, split in dataset.items():
+        subjects = len(set(split["subject"]) - {""})
+        rows.append(f"| {name} | {len(split):,} | {len(set(split['sequence_id'])):,} | {subjects or '-'} |")
+    body = "\n\n".join(f"## {heading}\n\n{text.strip()}" for heading, text in sections.items())
+    text = f"""
+# {title}
+
+{intro.strip()}
+
+| split | windows | recordings | subjects |
+|---|---|---|---|
+{chr(10).join(rows)}
+
+## Use
+
+```python
+from datasets import load_dataset
+corpus = load_dataset("{repo_id or "PATH_OR_REPO_ID"}").with_format("numpy")
+window = corpus["{next(iter(dataset))}"][0]
+window["imu"].shape, window["channel_names"], window["activity"]
+```
+
+{body}
+
+## Schema
+
+{SCHEMA_TABLE}
+
+## Parameters
+
+```json
+{to_json(config)}
+```
+"""
     return DatasetCard(f"---\n{card_data.to_yaml()}\n---\n\n{text.strip()}\n")
 
 
@@ -208,18 +246,12 @@ def _plain(value: Any) -> Any:
 
 
 __all__ = [
-    "ACC_UNITS",
-    "CHANNELS_PER_SITE",
-    "GRAVITY_MODES",
-    "GYRO_UNITS",
     "SCHEMA_VERSION",
-    "channel_names",
     "check_channel_names",
     "CorpusPublisher",
-    "card_from_parts",
-    "check_units",
-    "convert_units",
+    "corpus_card",
     "empty_pose",
+    "example_layout",
     "generator_params",
     "imu_features",
     "size_category",

@@ -32,10 +32,12 @@ import torch
 from datasets import Dataset, DatasetDict
 from huggingface_hub import DatasetCard, DatasetCardData
 
+from ..sensors import ACC_UNITS, GRAVITY_MODES, channel_names, num_resampled_samples
 from ..simulation import (
     ACTIVITIES,
     ImuErrorModel,
     MotionSequence,
+    check_body_model_path,
     generate_motion,
     list_activities,
     load_body_model,
@@ -43,18 +45,12 @@ from ..simulation import (
     simulate_imu,
 )
 from ..simulation.motion_io import read_amass_npz, read_humanml3d_captions, read_sentences, read_smplx_motion
-from ..simulation.resample import num_resampled_frames
 from .schema import (
-    ACC_UNITS,
-    GRAVITY_MODES,
     SCHEMA_VERSION,
-    SIMULATOR_ACC_UNITS,
     CorpusPublisher,
-    card_from_parts,
-    channel_names,
+    corpus_card,
     empty_pose,
     imu_features,
-    size_category,
     to_json,
 )
 
@@ -69,7 +65,8 @@ _SPLIT_SALT = "imu-foundation-split"
 # ----------------------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CorpusSettings:
-    """How motions become windows. Every field lands in each example's ``generator`` JSON.
+    """How motions become windows. Every field but ``trust_pickled_body_model`` lands in each example's ``generator``
+    JSON (it permits reading a file and does not change the data).
 
     Attributes:
         sites: sensor sites (``SENSOR_SITE_NAMES``); 6 channels each, acc x y z then gyro x y z.
@@ -84,6 +81,8 @@ class CorpusSettings:
         pose_rate_hz: frame rate of the pose window (nearest source frames); 0 stores no pose (``(0, 148)``).
         fps: frame rate of generated library motions (Hz).
         body_model: folder or file of real SMPL / SMPL-H / SMPL-X models; ``None`` for the embedded generated body.
+        trust_pickled_body_model: allow a pickled ``body_model`` file (see ``load_body_model``'s
+            ``trust_pickled_files``: unpickling runs code from the file).
     """
 
     sites: tuple[str, ...] = ("left_wrist", "right_wrist")
@@ -97,13 +96,14 @@ class CorpusSettings:
     pose_rate_hz: float = 20.0
     fps: float = 60.0
     body_model: str | None = None
+    trust_pickled_body_model: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sites", tuple(self.sites))
         if not self.sites or len(set(self.sites)) != len(self.sites):
             raise ValueError(f"sites must be a non-empty list without repeats, got {self.sites}.")
         if self.acc_units not in ACC_UNITS:
-            raise ValueError(f"acc_units must be one of {ACC_UNITS}, got {self.acc_units!r}.")
+            raise ValueError(f"acc_units must be one of {list(ACC_UNITS)}, got {self.acc_units!r}.")
         if self.gravity not in GRAVITY_MODES:
             raise ValueError(f"gravity must be one of {GRAVITY_MODES}, got {self.gravity!r}.")
         if self.error_model is not None and self.error_model not in ERROR_MODELS:
@@ -146,6 +146,7 @@ class CorpusSettings:
         params = asdict(self)
         params["sites"] = list(self.sites)
         params["body_model"] = Path(self.body_model).name if self.body_model else None
+        del params["trust_pickled_body_model"]
         params.update(window_samples=self.window_samples, hop_samples=self.hop_samples, pose_frames=self.pose_frames)
         return params
 
@@ -212,7 +213,7 @@ class LibrarySource:
     @staticmethod
     def _windows(duration_s: float, settings: CorpusSettings) -> int:
         frames = max(2, round(duration_s * settings.fps))  # as generate_motion counts them
-        return settings.num_windows(num_resampled_frames(frames, settings.fps, settings.sampling_rate_hz))
+        return settings.num_windows(num_resampled_samples(frames, settings.fps, settings.sampling_rate_hz))
 
 
 @dataclass(frozen=True)
@@ -390,11 +391,11 @@ def load_motion(ref: dict[str, Any], settings: CorpusSettings) -> LoadedMotion:
 
 
 @functools.lru_cache(maxsize=8)
-def _body(path: str | None, gender: str):
+def _body(path: str | None, gender: str, trust_pickled_files: bool):
     """One body model per process and (file, gender): loading builds the smplx module."""
     if path is None:
         return load_body_model()
-    return load_body_model(path, gender=gender)
+    return load_body_model(path, gender=gender, trust_pickled_files=trust_pickled_files)  # a checked gender
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -414,10 +415,10 @@ def motion_examples(ref: dict[str, Any], settings: CorpusSettings, context: dict
     error_model = ERROR_MODELS[settings.error_model]() if settings.error_model else None
     imu = simulate_imu(
         motion,
-        _body(settings.body_model, motion.gender),
+        _body(settings.body_model, motion.gender, settings.trust_pickled_body_model),
         sites=list(settings.sites),
         sampling_rate_hz=settings.sampling_rate_hz,
-        acc_units=SIMULATOR_ACC_UNITS[settings.acc_units],
+        acc_units=settings.acc_units,
         gravity=settings.gravity,
         smoothing_frames=settings.smoothing_frames,
         error_model=error_model,
@@ -610,6 +611,13 @@ def build_synthetic_corpus(
 
     settings = settings or CorpusSettings()
     fractions = _check_fractions(split_fractions or DEFAULT_SPLITS)
+    # Problems the workers would meet are reported here, before any motion is simulated: a refused or missing body
+    # model, a sensor site the body does not have.
+    if settings.body_model is not None:
+        check_body_model_path(settings.body_model, trust_pickled_files=settings.trust_pickled_body_model)
+    body = _body(settings.body_model, "neutral", settings.trust_pickled_body_model)
+    for site in settings.sites:
+        body.site(site)
     refs = source.plan(seed, settings, num_windows)
     context = {"package": "imu_foundation", "package_version": __version__, "schema_version": SCHEMA_VERSION}
     context |= {"seed": seed, "split_seed": split_seed}
@@ -677,7 +685,6 @@ def synthetic_corpus_card(config: dict[str, Any], dataset: DatasetDict, repo_id:
     """The card of a synthetic corpus: provenance, honest caveats, schema, parameters and splits."""
     kind = config["source"]["kind"]
     settings = config["settings"]
-    total = sum(len(d) for d in dataset.values())
     body = (
         "the embedded generated SMPL-format body of `imu_foundation` (SMPL's 24-joint tree with a coarse generated "
         "mesh, not the licensed SMPL model)"
@@ -693,21 +700,14 @@ def synthetic_corpus_card(config: dict[str, Any], dataset: DatasetDict, repo_id:
         pretty_name=f"Synthetic IMU corpus ({kind})",
         license=_LICENSES[kind],
         language=["en"],
-        size_categories=[size_category(total)],
         task_categories=["feature-extraction"],
         tags=["imu", "accelerometer", "gyroscope", "motion", "smpl", "synthetic", "text-imu", "human-activity"],
     )
-    splits = "\n".join(
-        f"| {name} | {len(d):,} | {config['num_sequences'].get(name, 0):,} |" for name, d in dataset.items()
-    )
-    text = f"""
-# Synthetic IMU corpus ({kind})
-
+    intro = f"""
 Simulated accelerometer and gyroscope windows of {", ".join(settings["sites"])} with the aligned pose features and
 text, generated by `imu_foundation` {config["package_version"]} (schema {config["schema_version"]}).
-
-## How it was generated
-
+"""
+    generated = f"""
 - **Motions.** {_SOURCE_TEXT[kind].format(num_activities=len(ACTIVITIES))}
 - **Body.** Sensors sit on {body}; each site is a mesh vertex oriented by its segment (wrist sites follow the
   forearm).
@@ -718,54 +718,14 @@ text, generated by `imu_foundation` {config["package_version"]} (schema {config[
   features (`pose_representation`, 148 per frame) at {settings["pose_rate_hz"]:g} Hz from the nearest source frames.
 - **Splits** are drawn per source sequence from a hash of its id: no motion has windows in two splits.
 - **Deterministic**: seed {config["seed"]}; rebuilding with the same parameters gives identical Arrow bytes.
-
-| split | windows | sequences |
-|---|---|---|
-{splits}
-
-## Schema
-
-| column | type | meaning |
-|---|---|---|
-| imu | Array2D (None, {len(settings["sites"]) * 6}) float32 | samples x channels |
-| channel_names | list of string | `<site>_<acc/gyro>_<x/y/z>` |
-| sensor_sites | list of string | sites in channel order |
-| sampling_rate_hz | float64 | of `imu` |
-| acc_units / gyro_units | string | `m/s^2` or `g` / `rad/s` |
-| gravity | string | `include` or `remove` |
-| pose | Array2D (None, 148) float32 | pose features of the same span |
-| pose_rate_hz | float64 | of `pose` |
-| captions | list of string | text covering the window |
-| activity | string | activity label, "" if unknown |
-| subject | string | subject id, "" if unknown |
-| sequence_id | string | source sequence |
-| window_index / start_s | int32 / float64 | position in the sequence |
-| generator | string (JSON) | every parameter behind the example |
-
-## Use
-
-```python
-from datasets import load_dataset
-corpus = load_dataset("{repo_id or "PATH_OR_REPO_ID"}").with_format("numpy")
-window = corpus["train"][0]
-window["imu"].shape, window["channel_names"], window["captions"]
-```
-
-## Generation parameters
-
-```json
-{to_json(config)}
-```
-
-## Licence
-
-{
+"""
+    licence = (
         "Generated data, released under Apache-2.0 like the package that made it."
         if kind == "library"
         else "Derived from the user's data: the source datasets' licences apply."
-    }
-"""
-    return card_from_parts(card_data, text)
+    )
+    sections = {"How it was generated": generated, "Licence": licence}
+    return corpus_card(card_data, f"Synthetic IMU corpus ({kind})", intro, sections, config, dataset, repo_id)
 
 
 __all__ = [

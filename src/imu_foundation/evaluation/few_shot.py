@@ -28,6 +28,24 @@ class FewShotProtocol:
     C: float = 1.0
 
 
+def balanced_subsample(labels: np.ndarray, subjects: np.ndarray, max_windows: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``max_windows`` windows spread evenly over the (subject, class) cells, seeded.
+
+    Windows are ranked at random within their cell and taken rank by rank, so every cell keeps a window before any
+    cell keeps two.
+    """
+    if max_windows >= len(labels):
+        return np.arange(len(labels))
+    rng = np.random.default_rng(seed)
+    cells = np.unique(subjects, return_inverse=True)[1] * (int(labels.max()) + 1) + labels
+    rank = np.empty(len(labels), dtype=np.int64)
+    for cell in np.unique(cells):
+        members = np.flatnonzero(cells == cell)
+        rank[rng.permutation(members)] = np.arange(len(members))
+    order = np.lexsort((rng.random(len(labels)), rank))
+    return np.sort(order[:max_windows])
+
+
 def subject_folds(subjects: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
     """Splits the unique values of ``subjects`` ``(N,)`` into ``folds`` disjoint, seeded groups of held-out subjects."""
     unique = np.unique(subjects)
@@ -101,13 +119,29 @@ def nearest_class_mean_predict(
 
 
 def macro_f1(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> float:
-    """Unweighted mean over the classes present in ``truth`` ``(m,)`` of the per-class F1 score."""
+    """Unweighted mean over the classes present in ``truth`` ``(m,)`` of the per-class F1 score.
+
+    Class indices must lie in ``[0, num_classes)``. The score is the ``macro_f1`` metric's (one implementation).
+    """
+    # Imported here: the metric module imports evaluate and datasets, which few-shot probing otherwise never needs.
+    from .metrics.macro_f1.macro_f1 import macro_f1_score
+
+    for name, labels in (("truth", truth), ("predicted", predicted)):
+        if len(labels) and (np.min(labels) < 0 or np.max(labels) >= num_classes):
+            raise ValueError(f"{name} holds class indices outside [0, {num_classes}).")
+    return macro_f1_score(truth, predicted)
+
+
+def classification_scores(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> dict:
+    """Accuracy, macro-F1 (over the classes present in ``truth``) and the ``(K, K)`` confusion matrix (rows: true)."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
     confusion = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(confusion, (truth, predicted), 1)
-    true_positive = np.diag(confusion).astype(np.float64)
-    denominator = confusion.sum(axis=0) + confusion.sum(axis=1)  # 2 TP + FP + FN
-    f1 = np.divide(2 * true_positive, denominator, out=np.zeros(num_classes), where=denominator > 0)
-    return float(f1[np.unique(truth)].mean())
+    return {
+        "accuracy": float((truth == predicted).mean()),
+        "macro_f1": macro_f1(truth, predicted, num_classes),
+        "confusion_matrix": confusion.tolist(),
+    }
 
 
 PROBES = {"logistic regression": logistic_regression_predict, "nearest class mean": nearest_class_mean_predict}
@@ -146,6 +180,8 @@ def few_shot_scores(
 __all__ = [
     "PROBES",
     "FewShotProtocol",
+    "balanced_subsample",
+    "classification_scores",
     "draw_shots",
     "few_shot_scores",
     "logistic_regression_predict",

@@ -7,7 +7,8 @@ imu = simulate_imu(motion, load_body_model(), sites=["left_wrist"], sampling_rat
 imu.acc  # (T, 1, 3) m/s^2, specific force in the sensor frame
 """
 
-from .body_model import BodyModel, BodyModelFileError, load_body_model
+from .body_model import BodyModel, load_body_model
+from .body_model_files import BodyModelFileError, PickledBodyModelError, check_body_model_path, convert_body_model
 from .embedded_body import generate_body_model_arrays, write_body_model
 from .imu import (
     SimulatedImu,
@@ -35,7 +36,7 @@ from .motion_io import (
     read_smplx_params,
 )
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
-from .resample import resample
+from .recording import SIMULATION_FILES, save_simulation
 from .sensor_errors import AxisErrors, ImuErrorModel
 from .skeleton import SENSOR_SITE_NAMES, SMPL_JOINT_NAMES, SMPL_PARENTS, SMPL_SENSOR_SITES, SensorSite
 
@@ -44,6 +45,7 @@ __all__ = [
     "POSE_REPRESENTATION_DIM",
     "POSE_REPRESENTATION_NAMES",
     "SENSOR_SITE_NAMES",
+    "SIMULATION_FILES",
     "SMPL_JOINT_NAMES",
     "SMPL_PARENTS",
     "SMPL_SENSOR_SITES",
@@ -54,11 +56,14 @@ __all__ = [
     "ImuErrorModel",
     "MotionFileError",
     "MotionSequence",
+    "PickledBodyModelError",
     "SensorKinematics",
     "SensorSite",
     "SimulatedImu",
     "VirtualImu",
     "angular_velocity",
+    "check_body_model_path",
+    "convert_body_model",
     "generate_body_model_arrays",
     "generate_motion",
     "list_activities",
@@ -69,8 +74,8 @@ __all__ = [
     "read_sentences",
     "read_smplx_motion",
     "read_smplx_params",
-    "resample",
     "sample_motions",
+    "save_simulation",
     "second_derivative",
     "sensor_trajectories",
     "simulate_imu",

@@ -3,19 +3,23 @@
 ``load_body_model()`` with no path gives the embedded default (see :mod:`.embedded_body`); with a path it loads
 licensed SMPL-family files the user downloaded from the MPI sites, e.g.::
 
-    load_body_model("~/models/smpl")                       # folder with SMPL_NEUTRAL.pkl (or .npz)
+    load_body_model("~/models/smpl")                       # folder with SMPL_NEUTRAL.npz (or .pkl)
     load_body_model("~/models/smplx/SMPLX_MALE.npz", gender="male")
     load_body_model("~/amass/body_models/smplh", model_type="smplh", gender="female")  # AMASS layout: female/model.npz
+
+Those downloads are pickles, and unpickling runs code from the file: they load only with
+``trust_pickled_files=True``, or after a one-time :func:`convert_body_model` to a pickle-free ``.npz`` (see
+:mod:`.body_model_files`). Whatever the file, smplx is handed checked plain arrays, never the file itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import smplx
@@ -24,14 +28,23 @@ from smplx.lbs import batch_rigid_transform, lbs
 from smplx.utils import Struct
 from torch import Tensor
 
+from .body_model_files import (
+    GENDERS,
+    MODEL_NAMES,
+    BodyModelFileError,
+    ModelType,
+    find_model_file,
+    plain_body_model_arrays,
+    read_body_model_arrays,
+    recorded_text,
+    resolve_model_type,
+)
 from .embedded_body import COARSE_NUM_VERTICES, EMBEDDED_BODY_FILE, generate_body_model_arrays
 from .motion import MotionSequence
 from .rotations import axis_angle_to_matrix
 from .skeleton import NUM_SMPL_VERTICES, SMPL_SENSOR_SITES, SensorSite
 
-ModelType = Literal["smpl", "smplh", "smplx"]
 NUM_SMPLX_VERTICES = 10475
-_SMPL_REQUIRED_ARRAYS = ("v_template", "shapedirs", "posedirs", "J_regressor", "weights", "kintree_table", "f")
 # SMPL-X vertices of body-worn sensors (the Xsens MVN placement on the SMPL-X mesh). The arm and thigh sites of the
 # SMPL table have no published SMPL-X counterpart; use a custom SensorSite for them.
 SMPLX_SENSOR_SITES: dict[str, SensorSite] = {
@@ -48,10 +61,6 @@ SMPLX_SENSOR_SITES: dict[str, SensorSite] = {
         SensorSite("head", 8942, 15),
     )
 }
-
-
-class BodyModelFileError(FileNotFoundError):
-    """A body-model file is missing or cannot be read; the message names the file and where it was looked for."""
 
 
 @dataclass
@@ -94,7 +103,7 @@ class BodyModel:
     def site(self, name: str) -> SensorSite:
         """The named sensor site on this mesh; a clear error lists the known ones."""
         if name not in self.sites:
-            raise KeyError(
+            raise ValueError(
                 f"no sensor site {name!r} on this {self.topology} body (from {self.source}); known sites: "
                 f"{sorted(self.sites)}. Pass a SensorSite(name, vertex, joint) to place a sensor anywhere."
             )
@@ -185,42 +194,53 @@ def load_body_model(
     gender: str = "neutral",
     num_betas: int = 10,
     num_vertices: int | None = None,
+    *,
+    trust_pickled_files: bool = False,
 ) -> BodyModel:
     """Loads a body model for IMU simulation (float64, so that finite-difference accelerations stay exact).
 
     Args:
-        path: ``None`` for the embedded generated body; otherwise a model file (``.pkl`` / ``.npz``) or a folder
-            holding the usual SMPL-family file names (``SMPL_NEUTRAL.pkl``, ``SMPLH_MALE.pkl``,
-            ``SMPLX_FEMALE.npz``, AMASS's ``smplh/<gender>/model.npz``, ...).
-        model_type: ``"smpl"``, ``"smplh"`` or ``"smplx"``; guessed from the file name when ``None``.
+        path: ``None`` for the embedded generated body; otherwise a model file (``.npz`` / ``.pkl``) or a folder
+            holding the usual SMPL-family file names (``SMPL_NEUTRAL.npz``, ``SMPLH_MALE.pkl``,
+            ``SMPLX_FEMALE.npz``, AMASS's ``smplh/<gender>/model.npz``, ...; an ``.npz`` before a ``.pkl``).
+        model_type: ``"smpl"``, ``"smplh"`` or ``"smplx"``; when ``None``, the type a converted file records, or
+            the one its name tells.
         gender: ``"neutral"``, ``"male"`` or ``"female"``, used to pick the file in a folder.
         num_betas: shape coefficients to use (at most what the file has).
         num_vertices: embedded body only: mesh size (default 1,200; 6,890 builds SMPL's size for benchmarks).
+        trust_pickled_files: allow a pickled model file (SMPL's ``.pkl``, an ``.npz`` with object arrays).
+            Unpickling runs any code the file contains, so by default such a file is refused; pass True only for
+            files from a source you trust, or convert them once with :func:`convert_body_model`. The embedded body
+            and converted files never need it.
     Raises:
+        PickledBodyModelError: the file holds pickled objects and ``trust_pickled_files`` is False (the message
+            says how to convert it).
         BodyModelFileError: the file is missing (the message lists every path looked at) or is not a body model.
     """
     if path is None:
         return _embedded_body_model(num_vertices or COARSE_NUM_VERTICES)
     if num_vertices is not None:
         raise ValueError("num_vertices only applies to the embedded body; a model file fixes its own mesh.")
-    if gender not in ("neutral", "male", "female"):
+    if gender not in GENDERS:
         raise ValueError(f"gender must be 'neutral', 'male' or 'female', got {gender!r}.")
-    file, model_type = _find_model_file(Path(path).expanduser(), model_type, gender)
-    if file.suffix == ".npz" and model_type == "smpl":
-        arrays = _read_npz(file)
+    file, named_type = find_model_file(Path(path).expanduser(), model_type, gender)
+    raw = read_body_model_arrays(file, trust_pickled_files)
+    model_type = resolve_model_type(file, model_type, raw, named_type)
+    arrays = plain_body_model_arrays(raw, model_type, file)
+    if model_type == "smpl":
         model = _smpl_from_arrays(arrays, num_betas, file)
-        sites = _sites_from_arrays(arrays) or _sites_for_topology(model.v_template.shape[0])
-        topology = str(arrays.get("topology", _topology_name(model.v_template.shape[0])))
-        return BodyModel(model, "smpl", sites, str(file), topology)
-    model = _smplx_from_file(file, model_type, gender, num_betas)
+    else:
+        model = _hands_model_from_arrays(arrays, model_type, recorded_text(arrays, "gender") or gender, num_betas, file)
     vertices = int(model.v_template.shape[0])
-    return BodyModel(model, model_type, _sites_for_topology(vertices), str(file), _topology_name(vertices))
+    sites = _sites_from_arrays(arrays) or _sites_for_topology(vertices)
+    topology = recorded_text(arrays, "topology") or _topology_name(vertices)
+    return BodyModel(model, model_type, sites, str(file), topology)
 
 
 @lru_cache(maxsize=4)
 def _embedded_arrays(num_vertices: int) -> tuple[dict[str, np.ndarray], str]:
     if num_vertices == COARSE_NUM_VERTICES and EMBEDDED_BODY_FILE.is_file():
-        return _read_npz(EMBEDDED_BODY_FILE), f"embedded ({EMBEDDED_BODY_FILE.name})"
+        return read_body_model_arrays(EMBEDDED_BODY_FILE), f"embedded ({EMBEDDED_BODY_FILE.name})"
     return generate_body_model_arrays(num_vertices), f"embedded (generated, {num_vertices} vertices)"
 
 
@@ -232,11 +252,6 @@ def _embedded_body_model(num_vertices: int) -> BodyModel:
 
 
 def _smpl_from_arrays(arrays: dict[str, np.ndarray], num_betas: int, file: Path) -> torch.nn.Module:
-    missing = [key for key in _SMPL_REQUIRED_ARRAYS if key not in arrays]
-    if missing:
-        raise BodyModelFileError(
-            f"{file} is not an SMPL body model: it lacks {missing} (an SMPL file holds {list(_SMPL_REQUIRED_ARRAYS)})."
-        )
     vertices = arrays["v_template"].shape[0]
     if arrays["shapedirs"].shape[:2] != (vertices, 3) or arrays["weights"].shape[0] != vertices:
         raise BodyModelFileError(
@@ -246,78 +261,41 @@ def _smpl_from_arrays(arrays: dict[str, np.ndarray], num_betas: int, file: Path)
     keypoints = None
     if "keypoint_names" in arrays:
         keypoints = dict(zip(arrays["keypoint_names"].tolist(), arrays["keypoint_vertex_ids"].tolist()))
-    with contextlib.redirect_stdout(io.StringIO()):  # smplx prints a warning for 10-coefficient shape spaces
-        return smplx.SMPL(
-            model_path=str(file),
-            data_struct=Struct(**arrays),
-            num_betas=num_betas,
-            vertex_ids=keypoints,
-            dtype=torch.float64,
-        ).requires_grad_(False)
-
-
-def _smplx_from_file(file: Path, model_type: ModelType, gender: str, num_betas: int) -> torch.nn.Module:
-    classes = {"smpl": smplx.SMPL, "smplh": smplx.SMPLH, "smplx": smplx.SMPLX}
-    kwargs = {} if model_type == "smpl" else {"ext": file.suffix[1:], "use_pca": False, "flat_hand_mean": True}
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            model = classes[model_type](
-                model_path=str(file), gender=gender, num_betas=num_betas, dtype=torch.float64, **kwargs
+        with contextlib.redirect_stdout(io.StringIO()):  # smplx prints a warning for 10-coefficient shape spaces
+            model = smplx.SMPL(
+                model_path=str(file),
+                data_struct=Struct(**arrays),
+                num_betas=num_betas,
+                vertex_ids=keypoints,
+                dtype=torch.float64,
             )
-    except (ModuleNotFoundError, ImportError) as error:
-        raise BodyModelFileError(
-            f"{file} needs the module {error.name!r} to unpickle; original SMPL .pkl files reference chumpy. "
-            "Use the 'removed chumpy' files from the SMPL site, or an .npz export."
-        ) from error
-    except Exception as error:  # noqa: BLE001 - any parse failure is reported with the file named
-        raise BodyModelFileError(f"{file} could not be read as a {model_type.upper()} model: {error!r}") from error
+    except Exception as error:  # noqa: BLE001 - any malformed array is reported with the file named
+        raise BodyModelFileError(f"{file} could not be read as an SMPL model: {error!r}") from error
     return model.requires_grad_(False)
 
 
-def _read_npz(file: Path) -> dict[str, np.ndarray]:
+def _hands_model_from_arrays(
+    arrays: dict[str, np.ndarray], model_type: ModelType, gender: str, num_betas: int, file: Path
+) -> torch.nn.Module:
+    """smplx's SMPLH or SMPLX from checked plain arrays; hands as full axis-angle with a flat mean, as in AMASS."""
+    options = {"gender": gender, "num_betas": num_betas, "use_pca": False, "flat_hand_mean": True}
     try:
-        with np.load(file, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except Exception as error:  # noqa: BLE001
-        raise BodyModelFileError(f"{file} could not be read as a NumPy .npz body model: {error!r}") from error
-
-
-def _find_model_file(path: Path, model_type: ModelType | None, gender: str) -> tuple[Path, ModelType]:
-    """Resolves a file or folder to one model file and its type; errors list every candidate path tried."""
-    if path.is_file():
-        guessed = model_type or _guess_model_type(path)
-        if guessed is None:
-            raise ValueError(
-                f"cannot tell the model type of {path} from its name; pass model_type='smpl'|'smplh'|'smplx'."
-            )
-        return path, guessed
-    if not path.is_dir():
-        raise BodyModelFileError(f"body model path {path} does not exist (neither a file nor a folder).")
-    candidates: list[tuple[Path, ModelType]] = []
-    for kind in [model_type] if model_type else ["smpl", "smplh", "smplx"]:
-        upper, short = gender.upper(), {"neutral": "neutral", "male": "m", "female": "f"}[gender]
-        names = [f"{kind.upper()}_{upper}.pkl", f"{kind.upper()}_{upper}.npz", f"{kind}/{kind.upper()}_{upper}.pkl",
-                 f"{kind}/{kind.upper()}_{upper}.npz", f"{gender}/model.npz", f"{kind}/{gender}/model.npz"]  # fmt: skip
-        if kind == "smpl":
-            names += [f"basicmodel_{short}_lbs_10_207_0_v1.1.0.pkl", f"basicModel_{short}_lbs_10_207_0_v1.0.0.pkl"]
-        candidates += [(path / name, kind) for name in names]
-    for candidate, kind in candidates:
-        if candidate.is_file():
-            return candidate, kind
-    looked = "\n  ".join(str(c) for c, _ in candidates)
-    raise BodyModelFileError(
-        f"no {model_type or 'SMPL-family'} model file for gender {gender!r} in {path}. Looked for:\n  {looked}\n"
-        "Download the models from https://smpl.is.tue.mpg.de / https://smpl-x.is.tue.mpg.de (licence required), "
-        "or call load_body_model() without a path for the embedded generated body."
-    )
-
-
-def _guess_model_type(file: Path) -> ModelType | None:
-    name = file.name.lower()
-    for kind in ("smplx", "smplh", "smpl"):
-        if name.startswith(kind) or f"/{kind}/" in file.as_posix().lower():
-            return kind  # type: ignore[return-value]
-    return "smpl" if name.startswith("basicmodel") else None
+        with contextlib.redirect_stdout(io.StringIO()):
+            if model_type == "smplh":
+                model = smplx.SMPLH(model_path=str(file), data_struct=Struct(**arrays), dtype=torch.float64, **options)
+            else:
+                # smplx.SMPLX takes no arrays, only a file that it opens with np.load(allow_pickle=True). It gets a
+                # private copy of the arrays checked here, never the user's file (which could change in between).
+                with tempfile.TemporaryDirectory(prefix="imu-foundation-smplx-") as folder:
+                    copy = Path(folder) / "SMPLX_MODEL.npz"
+                    np.savez(copy, **arrays)
+                    model = smplx.SMPLX(model_path=str(copy), ext="npz", dtype=torch.float64, **options)
+    except Exception as error:  # noqa: BLE001 - any malformed array is reported with the file named
+        raise BodyModelFileError(
+            f"{file} could not be read as an {MODEL_NAMES[model_type]} model: {error!r}"
+        ) from error
+    return model.requires_grad_(False)
 
 
 def _sites_from_arrays(arrays: dict[str, np.ndarray]) -> dict[str, SensorSite]:

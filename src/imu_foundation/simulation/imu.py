@@ -15,7 +15,6 @@ The physics, one function per step (frames: ``world`` is the motion's world fram
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,20 +23,18 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
+from ..sensors import ACC_UNITS, GRAVITY_MODES, channel_names, check_sampling_rate, num_resampled_samples, resample
 from .body_model import BodyModel, load_body_model
 from .finite_differences import ACCURACY_ORDER, body_rate, time_derivative, triangle_smooth
 from .kinematics import SensorKinematics
-from .motion import STANDARD_GRAVITY_MPS2, MotionSequence
-from .resample import num_resampled_frames, resample
+from .motion import MotionSequence
 from .sensor_errors import ImuErrorModel
 from .skeleton import SensorSite
 
-AccUnits = Literal["mps2", "g"]
+AccUnits = Literal["m/s^2", "g"]
 GravityMode = Literal["include", "remove"]
 Method = Literal["sensor_vertices", "full_mesh"]
 MIN_FRAMES = 4  # the fewest frames a second derivative can be taken from; also the fewest samples out
-# Body motion has no content anywhere near this rate; the bound keeps a mistyped rate from filling the memory.
-MAX_SAMPLING_RATE_HZ = 10_000.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ class SimulatedImu:
         gyro: ``(T, S, 3)`` gyroscope, rad/s, in the sensor frame.
         sampling_rate_hz: sample rate of ``acc`` and ``gyro``.
         sensor_names: the ``S`` sensor names.
-        acc_units: ``"mps2"`` or ``"g"``.
+        acc_units: ``"m/s^2"`` or ``"g"``.
         gravity: ``"include"`` (what an accelerometer measures) or ``"remove"`` (linear acceleration).
         metadata: simulation settings (method, smoothing, error model, seed).
     """
@@ -87,7 +84,7 @@ class SimulatedImu:
     @property
     def channel_names(self) -> list[str]:
         """Names of the columns of :meth:`channels`: ``<sensor>_acc_x .. <sensor>_gyro_z`` per sensor."""
-        return [f"{s}_{kind}_{axis}" for s in self.sensor_names for kind in ("acc", "gyro") for axis in "xyz"]
+        return channel_names(self.sensor_names)
 
     def channels(self) -> Tensor:
         """``(T, 6 S)``: per sensor, acc x y z then gyro x y z."""
@@ -180,7 +177,7 @@ def simulate_imu(
     sites: Sequence[str | SensorSite | VirtualImu] = ("left_wrist", "right_wrist"),
     *,
     sampling_rate_hz: float | None = None,
-    acc_units: AccUnits = "mps2",
+    acc_units: AccUnits = "m/s^2",
     gravity: GravityMode = "include",
     smoothing_frames: int = 1,
     error_model: ImuErrorModel | None = None,
@@ -194,9 +191,9 @@ def simulate_imu(
         motion: the pose sequence (its ``up_axis`` sets the gravity direction).
         body: the body model; the embedded generated body when None.
         sites: sensors, as site names, :class:`SensorSite` or :class:`VirtualImu` (with mounting).
-        sampling_rate_hz: output rate (Hz), positive and finite, at most 10 kHz, giving at least 4 samples; the
-            motion's frame rate when None.
-        acc_units: ``"mps2"`` or ``"g"`` (1 g = 9.80665 m/s^2).
+        sampling_rate_hz: output rate (Hz), an IMU rate (1 Hz-10 kHz, ``sensors.check_sampling_rate``) giving at
+            least 4 samples over the motion; the motion's frame rate when None.
+        acc_units: ``"m/s^2"`` or ``"g"`` (1 g = 9.80665 m/s^2).
         gravity: ``"include"`` for specific force (real accelerometers), ``"remove"`` for linear acceleration
             (e.g. BasicMotions, Android's linear-acceleration sensor).
         smoothing_frames: half-width (frames) of a triangular average of the accelerations, as the TransPose-style
@@ -208,10 +205,10 @@ def simulate_imu(
     Returns:
         :class:`SimulatedImu` with ``(T', S, 3)`` readings at ``sampling_rate_hz``.
     """
-    if acc_units not in ("mps2", "g"):
-        raise ValueError(f"acc_units must be 'mps2' or 'g', got {acc_units!r}.")
-    if gravity not in ("include", "remove"):
-        raise ValueError(f"gravity must be 'include' or 'remove', got {gravity!r}.")
+    if acc_units not in ACC_UNITS:
+        raise ValueError(f"acc_units must be one of {list(ACC_UNITS)}, got {acc_units!r}.")
+    if gravity not in GRAVITY_MODES:
+        raise ValueError(f"gravity must be one of {list(GRAVITY_MODES)}, got {gravity!r}.")
     if not sites:
         raise ValueError("no sensors requested: pass at least one site.")
     if motion.num_frames < MIN_FRAMES:
@@ -231,7 +228,7 @@ def simulate_imu(
     gyro_radps = resample(gyro_radps, motion.fps, rate_hz)
     if error_model is not None:
         acc_mps2, gyro_radps = error_model.apply(acc_mps2, gyro_radps, seed)
-    acc = acc_mps2 / STANDARD_GRAVITY_MPS2 if acc_units == "g" else acc_mps2
+    acc = acc_mps2 / ACC_UNITS[acc_units]
     metadata = {
         "method": method,
         "smoothing_frames": smoothing_frames,
@@ -246,20 +243,11 @@ def simulate_imu(
 
 
 def _output_rate_hz(sampling_rate_hz: Any, motion: MotionSequence) -> float:
-    """The motion's frame rate for None, else a positive, finite rate (Hz) giving at least MIN_FRAMES samples."""
+    """The motion's frame rate for None, else an IMU rate (Hz) that gives at least MIN_FRAMES samples."""
     if sampling_rate_hz is None:
         return float(motion.fps)
-    if isinstance(sampling_rate_hz, bool) or not isinstance(sampling_rate_hz, numbers.Real):
-        raise ValueError(
-            f"sampling_rate_hz must be a number in Hz (or None for the motion's {motion.fps:g} fps), got "
-            f"{type(sampling_rate_hz).__name__} {sampling_rate_hz!r}."
-        )
-    rate_hz = float(sampling_rate_hz)
-    if not (math.isfinite(rate_hz) and 0 < rate_hz <= MAX_SAMPLING_RATE_HZ):
-        raise ValueError(
-            f"sampling_rate_hz must be positive, finite and at most {MAX_SAMPLING_RATE_HZ:g} Hz, got {rate_hz!r}."
-        )
-    samples = num_resampled_frames(motion.num_frames, motion.fps, rate_hz)
+    rate_hz = check_sampling_rate(sampling_rate_hz, "sampling_rate_hz")
+    samples = num_resampled_samples(motion.num_frames, motion.fps, rate_hz)
     if samples < MIN_FRAMES:
         raise ValueError(
             f"sampling_rate_hz={rate_hz:g} gives {samples} sample(s) over the motion's {motion.duration_s:.3g} s; "

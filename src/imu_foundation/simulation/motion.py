@@ -16,12 +16,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..sensors import STANDARD_GRAVITY_MPS2
+from .body_model_files import GENDERS
 from .rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rotation_6d, rotation_y
 from .skeleton import NUM_SMPL_BODY_JOINTS, NUM_SMPLX_BODY_JOINTS
 
 UpAxis = Literal["y", "z"]
-GENDERS = ("female", "male", "neutral")
-STANDARD_GRAVITY_MPS2 = 9.80665
 POSE_REPRESENTATION_DIM = 24 * 6 + 4
 POSE_REPRESENTATION_NAMES: tuple[str, ...] = tuple(
     [f"joint{j:02d}_rot6d_{k}" for j in range(24) for k in range(6)]

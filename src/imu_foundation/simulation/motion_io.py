@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .motion import GENDERS, MotionSequence
+from .body_model_files import GENDERS
+from .motion import MotionSequence
 from .skeleton import NUM_SMPLX_BODY_JOINTS
 
 # Widths of AMASS's ``poses`` rows: root (3) + body joints (3 each) [+ jaw and eyes (9) for SMPL-X] + hands (90).

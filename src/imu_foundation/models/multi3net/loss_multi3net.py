@@ -14,10 +14,37 @@ Terms, each weighted by the config:
 from __future__ import annotations
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 
 from .configuration_multi3net import Multi3NetConfig
+
+
+def caption_keys(
+    input_ids: torch.Tensor | None = None,
+    attention_mask: torch.Tensor | None = None,
+    sentence_embeds: torch.Tensor | None = None,
+    text_group_ids: torch.Tensor | None = None,
+    decimals: int = 4,
+) -> torch.Tensor | None:
+    """``(B,)`` int64 keys, equal for items that carry the same caption.
+
+    From the first source given: ``text_group_ids (B,)`` themselves, the token rows of ``input_ids (B, L)``
+    (padding ignored, whatever the padded length), or sentence embeddings ``(B, D)`` rounded to ``decimals``. Keys
+    are comparable across processes, so duplicates are found in a batch gathered from several of them.
+    """
+    if text_group_ids is not None:
+        return text_group_ids.long()
+    if input_ids is not None:
+        values = input_ids if attention_mask is None else input_ids * attention_mask.to(input_ids.dtype)
+    elif sentence_embeds is not None:
+        values = torch.round(sentence_embeds.detach().double() * 10**decimals).long()
+    else:
+        return None
+    # A fixed random weight per position: equal rows give equal keys, different rows collide with odds ~2^-60.
+    weights = torch.randint(-(2**62), 2**62, (values.shape[1],), generator=torch.Generator().manual_seed(0))
+    return (values.long() * weights.to(values.device)).sum(dim=1)
 
 
 def same_caption_mask(
@@ -25,21 +52,39 @@ def same_caption_mask(
     attention_mask: torch.Tensor | None = None,
     sentence_embeds: torch.Tensor | None = None,
     text_group_ids: torch.Tensor | None = None,
-    atol: float = 1e-5,
 ) -> torch.Tensor | None:
-    """``(B, B)`` bool, true where items ``i`` and ``j`` carry the same caption (the diagonal included).
+    """``(B, B)`` bool, true where items ``i`` and ``j`` carry the same caption (the diagonal included); see
+    :func:`caption_keys` for the sources."""
+    keys = caption_keys(input_ids, attention_mask, sentence_embeds, text_group_ids)
+    return None if keys is None else keys[:, None] == keys[None, :]
 
-    From the first source given: ``text_group_ids (B,)`` (equal ids = same caption), equal token rows of
-    ``input_ids (B, L)`` (padding ignored), or sentence embeddings ``(B, D)`` within ``atol`` of each other.
+
+class _GatherWithGradient(torch.autograd.Function):
+    """All-gather whose backward gives each process the *sum* of every process's gradient for its part."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(parts, x.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)  # every process computed the same loss over the gathered batch
+        return grad.chunk(dist.get_world_size())[dist.get_rank()]
+
+
+def gather_across_processes(x: torch.Tensor) -> torch.Tensor:
+    """``(B, ...)`` from every process, concatenated in rank order (equal ``B`` on every process).
+
+    With one process (or no ``torch.distributed``) it is ``x``. Every process computes the same contrastive loss over
+    the gathered batch; the backward sums their gradients for each process's part, so after DDP averages the
+    parameters' gradients they equal those of one process holding the whole batch.
     """
-    if text_group_ids is not None:
-        return text_group_ids[:, None] == text_group_ids[None, :]
-    if input_ids is not None:
-        tokens = input_ids if attention_mask is None else input_ids * attention_mask.to(input_ids.dtype)
-        return (tokens[:, None, :] == tokens[None, :, :]).all(dim=-1)
-    if sentence_embeds is not None:
-        return torch.cdist(sentence_embeds.float(), sentence_embeds.float()) <= atol
-    return None
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        return x
+    return _GatherWithGradient.apply(x)
 
 
 def contrastive_loss(logits: torch.Tensor, same: torch.Tensor | None = None) -> torch.Tensor:
@@ -109,4 +154,11 @@ class Multi3NetLoss(nn.Module):
         return {"loss": total, **{f"{k}_loss": terms[k] if k in used else None for k in terms}}
 
 
-__all__ = ["Multi3NetLoss", "contrastive_loss", "masked_mse", "same_caption_mask"]
+__all__ = [
+    "Multi3NetLoss",
+    "caption_keys",
+    "contrastive_loss",
+    "gather_across_processes",
+    "masked_mse",
+    "same_caption_mask",
+]

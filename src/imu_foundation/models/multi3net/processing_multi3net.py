@@ -33,14 +33,20 @@ class Multi3NetProcessor(ProcessorMixin):
         channel_names: Sequence[str] | None = None,
         acc_units: str | None = None,
         gyro_units: str | None = None,
+        gravity: str | None = None,
+        layout=None,
+        pad_short: bool = False,
+        whole: bool = False,
         return_tensors: str | None = "pt",
         **kwargs,
     ) -> BatchFeature:
         """
         Args:
             text: a caption or a list of captions.
-            imu: IMU recording(s), see :meth:`Multi3NetFeatureExtractor.__call__`; ``sampling_rate`` (Hz) is
-                required with it, ``channel_names`` / ``acc_units`` / ``gyro_units`` describe the input.
+            imu: IMU recording(s), see :meth:`Multi3NetFeatureExtractor.__call__`: ``sampling_rate`` (Hz) is
+                required with it; ``channel_names`` / ``acc_units`` / ``gyro_units`` / ``gravity`` describe the
+                input, or ``layout`` (a ``DeviceLayout``) does; ``pad_short`` repeats short recordings to a window,
+                ``whole`` keeps each recording as one window.
             return_tensors: ``"pt"`` or ``"np"``.
             kwargs: passed to the tokenizer (e.g. ``padding="max_length"``).
         """
@@ -60,6 +66,10 @@ class Multi3NetProcessor(ProcessorMixin):
                 channel_names=channel_names,
                 acc_units=acc_units,
                 gyro_units=gyro_units,
+                gravity=gravity,
+                layout=layout,
+                pad_short=pad_short,
+                whole=whole,
                 return_tensors=return_tensors,
             )
             if text is not None and len(features["imu_values"]) != len(captions):

@@ -1,0 +1,204 @@
+"""Pre-training Multi^3Net on a synthetic corpus with the transformers ``Trainer`` (on one CPU, one GPU, or many
+processes under ``accelerate launch`` / ``torchrun``).
+
+    from imu_foundation.pretraining import PretrainingArguments, pretrain
+    pretrain(PretrainingArguments(corpus="corpora/library-20k", model="multi3net-small"),
+             TrainingArguments(output_dir="runs/small", max_steps=3000, ...))
+
+What happens, in order:
+
+1. the run folder is checked (:mod:`imu_foundation.runs`: new, ``--resume`` or ``--overwrite``) and the launch too;
+2. the corpus is read (a ``save_to_disk`` folder or a Hub id) and the model built from a ``hub_configs/`` variant,
+   seeded before anything random happens, with the frozen all-MiniLM-L6-v2 text tower;
+3. every caption of the corpus is embedded once by the frozen text tower (:class:`SentenceEmbeddingCache`);
+4. :class:`~imu_foundation.data.collators.Multi3NetPretrainingCollator` varies each window into one device's
+   recording (:class:`~imu_foundation.data.augmentation.SensorVariety`) and normalises it as the processor does;
+5. ``SafetensorsTrainer`` trains, logging each loss term, checkpointing without pickles; the synthetic validation
+   split gives the evaluation loss, and (when ``select_on_basic_motions``) zero-shot accuracy on BasicMotions'
+   40 *training* windows picks the checkpoint kept at the end: the one model-selection rule, fixed in advance;
+6. the model, its processor and a model card are saved; the run is marked complete.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .data.augmentation import SensorVariety
+from .trainer import SafetensorsTrainer
+
+DEFAULT_VARIANT = "multi3net-small"
+
+
+@dataclass
+class PretrainingArguments:
+    """What to pre-train on and what to pre-train (the ``TrainingArguments`` say how).
+
+    Attributes:
+        corpus: a corpus in the package's schema: a ``save_to_disk`` folder or a Hub dataset id.
+        model: a ``hub_configs/`` Multi^3Net variant, or a folder of a model to continue from.
+        config_overrides: JSON object of config fields to change, e.g. ``'{"reconstruction_loss_weight": 0}'``.
+        train_split / eval_split: the corpus splits (``eval_split`` may be absent from the corpus).
+        max_eval_windows: evaluate on at most this many windows of ``eval_split`` (seeded choice).
+        sensor_variety: JSON object of :class:`SensorVariety` fields; ``"none"`` trains on clean windows of all sites.
+        select_on_basic_motions: at each evaluation, score zero-shot accuracy on BasicMotions' 40 training windows
+            (class-name prompts) and keep the best checkpoint at the end.
+        resume: continue the interrupted run in ``output_dir`` from its last checkpoint.
+        overwrite: start over in an ``output_dir`` an earlier run of the package wrote.
+    """
+
+    corpus: str = field(metadata={"help": "save_to_disk folder or Hub dataset id of a corpus in the package schema"})
+    model: str = field(default=DEFAULT_VARIANT, metadata={"help": "hub_configs variant, or a model folder"})
+    config_overrides: str = field(default="{}", metadata={"help": "JSON of config fields to change"})
+    train_split: str = "train"
+    eval_split: str = "validation"
+    max_eval_windows: int = 512
+    sensor_variety: str = field(default="{}", metadata={"help": "JSON of SensorVariety fields, or 'none'"})
+    select_on_basic_motions: bool = field(
+        default=True, metadata={"help": "keep the checkpoint with the best zero-shot accuracy on BasicMotions' train"}
+    )
+    resume: bool = field(default=False, metadata={"help": "continue the interrupted run in output_dir"})
+    overwrite: bool = field(default=False, metadata={"help": "start over in an output_dir of the package"})
+
+    def variety(self) -> SensorVariety | None:
+        if self.sensor_variety.strip().lower() == "none":
+            return None
+        fields = json.loads(self.sensor_variety)
+        return SensorVariety(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
+
+def load_corpus(source: str):
+    """A corpus (``DatasetDict``) from a ``save_to_disk`` folder or a Hub id, in NumPy format."""
+    import datasets
+
+    if Path(source).is_dir():
+        corpus = datasets.load_from_disk(source)
+    elif Path(source).exists():
+        raise ValueError(f"{source} is not a corpus folder (datasets.load_from_disk reads folders).")
+    else:
+        corpus = datasets.load_dataset(source)
+    if not isinstance(corpus, datasets.DatasetDict):
+        corpus = datasets.DatasetDict({"train": corpus})
+    return corpus.with_format("numpy")
+
+
+def build_model_and_processor(model: str, overrides: dict[str, Any]):
+    """A Multi^3Net model with the frozen MiniLM text tower, and its processor."""
+    from .factory import create_model, create_processor, get_variant, list_models
+    from .models.multi3net import Multi3NetModel, Multi3NetProcessor
+
+    if model in list_models():
+        pretrained = "minilm" if "minilm" in get_variant(model).get("pretrained", []) else None
+        return create_model(model, pretrained=pretrained, **overrides), create_processor(model)
+    if not Path(model).is_dir():
+        raise ValueError(
+            f"--model {model!r} is neither a hub_configs variant ({', '.join(list_models())}) nor a folder."
+        )
+    return Multi3NetModel.from_pretrained(model, **overrides), Multi3NetProcessor.from_pretrained(model)
+
+
+def caption_embeddings(model, tokenizer, corpus, splits: list[str]):
+    """A :class:`SentenceEmbeddingCache` of every caption in ``splits``, from the model's frozen text tower."""
+    from .models.multi3net import SentenceEmbeddingCache
+
+    captions = sorted({caption for split in splits for row in corpus[split]["captions"] for caption in row})
+    cache = SentenceEmbeddingCache(encoder_name=model.config.text_tower_source or "text_model")
+    cache.encode(captions, lambda batch: model.encode_sentences(batch, tokenizer), batch_size=256)
+    return cache
+
+
+def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
+    """Pre-trains a Multi^3Net model (see the module docstring); returns the final metrics."""
+    from transformers import set_seed
+
+    from .data.collators import Multi3NetPretrainingCollator
+    from .model_cards import pretrained_model_card
+    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, start_run
+
+    training_args = join_processes(training_args)
+    check_launch(training_args.world_size)
+    folder = inspect_run_folder(training_args.output_dir, args.resume, args.overwrite)
+    corpus = load_corpus(args.corpus)
+    if args.train_split not in corpus:
+        raise ValueError(f"the corpus has no split {args.train_split!r}; it has {list(corpus)}.")
+    set_seed(training_args.seed)  # before the model exists: its initial weights depend on the seed
+    model, processor = build_model_and_processor(args.model, json.loads(args.config_overrides))
+    eval_dataset = None
+    if args.eval_split in corpus:
+        eval_dataset = corpus[args.eval_split]
+        if len(eval_dataset) > args.max_eval_windows:
+            eval_dataset = eval_dataset.shuffle(seed=training_args.seed).select(range(args.max_eval_windows))
+    splits = [args.train_split] + ([args.eval_split] if eval_dataset is not None else [])
+    cache = caption_embeddings(model, processor.tokenizer, corpus, splits)
+    pose_fps = model.config.pose_config.fps if corpus[args.train_split][0]["pose"].shape[0] else None
+    extractor, seed = processor.feature_extractor, training_args.seed
+    collator = Multi3NetPretrainingCollator(extractor, cache, variety=args.variety(), pose_fps=pose_fps, seed=seed)
+    eval_collator = Multi3NetPretrainingCollator(extractor, cache, variety=None, pose_fps=pose_fps, seed=seed)
+    start_run(folder, {"task": "pretraining", "arguments": asdict(args)}, training_args.should_save)
+
+    if args.select_on_basic_motions:
+        training_args.metric_for_best_model = "basic_motions_train_accuracy"
+        training_args.greater_is_better = True
+        training_args.load_best_model_at_end = True
+    trainer = Multi3NetPretrainer(
+        model=model,
+        args=training_args,
+        train_dataset=corpus[args.train_split],
+        eval_dataset=eval_dataset,
+        data_collator=collator,
+        processing_class=processor,
+        select_on_basic_motions=args.select_on_basic_motions,
+    )
+    if eval_dataset is not None:
+        trainer.get_eval_dataloader = _with_collator(trainer.get_eval_dataloader, trainer, eval_collator)
+    train_result = trainer.train(resume_from_checkpoint=folder.resume_from)
+    metrics = {**train_result.metrics, **(trainer.evaluate() if eval_dataset is not None else {})}
+    trainer.save_model()
+    if training_args.should_save:
+        card = pretrained_model_card(model, corpus, args, training_args, metrics)
+        card.save(Path(training_args.output_dir) / "README.md")
+    finish_run(training_args.output_dir, metrics, training_args.should_save)
+    return metrics
+
+
+def _with_collator(get_loader, trainer, collator):
+    """``Trainer.get_eval_dataloader`` with another collator (evaluation uses clean, whole windows)."""
+
+    def get_eval_dataloader(eval_dataset=None):
+        original, trainer.data_collator = trainer.data_collator, collator
+        try:
+            return get_loader(eval_dataset)
+        finally:
+            trainer.data_collator = original
+
+    return get_eval_dataloader
+
+
+class Multi3NetPretrainer(SafetensorsTrainer):
+    """The pre-training ``Trainer``: evaluation adds ``eval_basic_motions_train_accuracy`` when asked, zero-shot
+    accuracy on the 40 windows of BasicMotions' *training* split with the package's class-name prompts. Only these
+    labels ever choose a checkpoint; BasicMotions' test split is never looked at during pre-training."""
+
+    def __init__(self, *args, select_on_basic_motions: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selection_windows = None
+        if select_on_basic_motions:
+            from .data.real_benchmarks import load_basic_motions
+
+            self.selection_windows = load_basic_motions().windows(["train"])
+
+    def evaluate(self, *args, metric_key_prefix: str = "eval", **kwargs) -> dict[str, float]:
+        metrics = super().evaluate(*args, metric_key_prefix=metric_key_prefix, **kwargs)
+        if self.selection_windows is not None:
+            from .evaluation.class_prompts import zero_shot_accuracy
+
+            accuracy = zero_shot_accuracy(self.model, self.processing_class, self.selection_windows, "basic_motions")
+            extra = {f"{metric_key_prefix}_basic_motions_train_accuracy": accuracy}
+            metrics.update(extra)
+            self.log(extra)
+        return metrics
+
+
+__all__ = ["DEFAULT_VARIANT", "PretrainingArguments", "build_model_and_processor", "load_corpus", "pretrain"]
