@@ -35,7 +35,13 @@ from ..registry import activity
         "bends forward and pulls a weight up to the hip",
         "does one-arm dumbbell rows",
     ),
-    nouns=("bent-over rows", "one-arm dumbbell rows", "single-arm rows", "dumbbell rows"),
+    nouns=(
+        "bent-over rows",
+        "one-arm dumbbell rows",
+        "single-arm rows",
+        "dumbbell rows",
+        "a rowing exercise with a dumbbell",
+    ),
     exercise=True,
     rests=True,
 )

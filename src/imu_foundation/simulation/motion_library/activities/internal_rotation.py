@@ -37,6 +37,7 @@ from ..registry import activity
         "internal rotation",
         "band internal rotation",
         "internal rotation with a resistance band",
+        "internal rotation of the shoulder",
     ),
     exercise=True,
     rests=True,

@@ -70,7 +70,13 @@ def shoulder_abduction(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "lifts the straight {hand} arm in front and up",
         "does forward elevation with the {hand} arm",
     ),
-    nouns=("shoulder flexion", "forward elevation", "front raises", "forward arm raises"),
+    nouns=(
+        "shoulder flexion",
+        "forward elevation",
+        "front raises",
+        "forward arm raises",
+        "forward elevation of the arm",
+    ),
     exercise=True,
     rests=True,
 )
@@ -102,7 +108,7 @@ def shoulder_flexion(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "leans forward and circles the relaxed {hand} arm",
         "lets the {hand} arm swing like a pendulum",
     ),
-    nouns=("pendulum exercise", "codman pendulum", "arm pendulum swings", "pendulum circles"),
+    nouns=("pendulum exercise", "codman pendulum", "arm pendulum swings", "pendulum circles", "a pendulum exercise"),
     exercise=True,
 )
 def pendulum(body: PoseBuilder, ctx: GeneratorContext) -> None:
@@ -146,6 +152,7 @@ def pendulum(body: PoseBuilder, ctx: GeneratorContext) -> None:
         "external rotation",
         "band external rotation",
         "external rotation with a resistance band",
+        "external rotation of the shoulder",
     ),
     exercise=True,
     rests=True,

@@ -45,6 +45,7 @@ from ..registry import activity
         "band rows",
         "trapezius rows with a resistance band",
         "scapular retraction exercises",
+        "a trapezius exercise with a band",
     ),
     exercise=True,
     rests=True,
