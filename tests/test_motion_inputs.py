@@ -159,3 +159,197 @@ def test_pose_representation_is_documented_and_heading_invariant():
     torch.testing.assert_close(
         speed, torch.full((frames,), math.hypot(0.2, 1.4), dtype=torch.float32), atol=1e-4, rtol=0
     )
+
+
+# ---------------------------------------------------------------------------------------------------- robust inputs
+
+
+def _amass_arrays(frames: int = 20, **changes) -> dict:
+    arrays = {
+        "poses": np.zeros((frames, 156)),
+        "trans": np.zeros((frames, 3)),
+        "betas": np.zeros(16),
+        "gender": np.array("neutral"),
+        "mocap_framerate": np.array(60.0),
+    }
+    arrays.update(changes)
+    return {key: value for key, value in arrays.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        (np.bytes_(b"female"), "female"),  # some AMASS subsets store the gender as bytes
+        (np.array(b"male"), "male"),
+        (np.array("Female "), "female"),
+        (np.array(["male"]), "male"),
+        (np.array([b"neutral"]), "neutral"),
+    ],
+)
+def test_amass_gender_stored_as_bytes_or_arrays_is_decoded(tmp_path, stored, expected):
+    path = tmp_path / "subject_poses.npz"
+    np.savez(path, **_amass_arrays(gender=stored))
+    assert MotionSequence.from_amass_npz(path).gender == expected
+
+
+@pytest.mark.parametrize("stored", [np.array("alien"), np.array(1.0), np.array(["male", "female"]), np.array(b"\xff")])
+def test_unknown_amass_gender_is_a_value_error_naming_the_file(tmp_path, stored):
+    path = tmp_path / "odd_poses.npz"
+    np.savez(path, **_amass_arrays(gender=stored))
+    with pytest.raises(ValueError, match=r"odd_poses\.npz.*gender"):
+        MotionSequence.from_amass_npz(path)
+
+
+def test_motion_sequence_refuses_an_unknown_gender():
+    with pytest.raises(ValueError, match="gender must be one of"):
+        MotionSequence.from_tensors(np.zeros((4, 3)), np.zeros((4, 63)), None, 30.0, gender="np.bytes_(b'female')")
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"poses": np.zeros((0, 156)), "trans": np.zeros((0, 3))}, "no frames"),
+        ({"trans": np.zeros((7, 3))}, r"'trans' must be \(T=20, 3\)"),
+        ({"mocap_framerate": np.array([60.0, 120.0])}, "mocap_framerate"),
+        ({"mocap_framerate": np.array(-60.0)}, "mocap_framerate"),
+        ({"mocap_framerate": np.array("fast")}, "mocap_framerate"),
+        ({"poses": np.full((20, 156), "x")}, "'poses' must hold numbers"),
+        ({"poses": np.full((20, 156), np.nan)}, "NaN"),
+        ({"betas": np.zeros((2, 2), dtype=complex)}, "'betas' must hold numbers"),
+    ],
+)
+def test_bad_amass_contents_are_value_errors_naming_file_and_problem(tmp_path, changes, message):
+    path = tmp_path / "broken_poses.npz"
+    np.savez(path, **_amass_arrays(**changes))
+    with pytest.raises(ValueError, match=message) as error:
+        MotionSequence.from_amass_npz(path)
+    assert "broken_poses.npz" in str(error.value)
+
+
+class _Booby:
+    """Unpickling this creates a marker file: proof that a reader ran pickled code."""
+
+    marker = ""
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _garbage_files(tmp_path):
+    import pickle
+    import zipfile
+
+    marker = tmp_path / "UNPICKLED"
+    _Booby.marker = str(marker)
+    files = {}
+    files["text.npz"] = b"this is not an npz file at all\n" * 10
+    files["empty.npz"] = b""
+    files["pickle.npz"] = pickle.dumps({"poses": _Booby()})
+    np.save(tmp_path / "object.npy", np.array([_Booby()], dtype=object), allow_pickle=True)
+    files["npy_with_objects.npz"] = (tmp_path / "object.npy").read_bytes()
+    np.savez(tmp_path / "objects_inside.npz", poses=np.array([_Booby()], dtype=object), trans=np.zeros((1, 3)))
+    files["objects_inside.npz"] = (tmp_path / "objects_inside.npz").read_bytes()
+    np.savez(tmp_path / "good.npz", **_amass_arrays())
+    files["truncated.npz"] = (tmp_path / "good.npz").read_bytes()[:300]
+    with zipfile.ZipFile(tmp_path / "plain.zip", "w") as archive:
+        archive.writestr("notes.txt", "hello")
+    files["zip_of_text.npz"] = (tmp_path / "plain.zip").read_bytes()
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    return list(files), marker
+
+
+def test_garbage_motion_files_are_value_errors_without_pickle_advice_or_unpickling(tmp_path):
+    from imu_foundation.simulation.motion_io import read_smplx_motion
+
+    names, marker = _garbage_files(tmp_path)
+    for name in names:
+        for read in (MotionSequence.from_amass_npz, lambda path: read_smplx_motion(path, fps=30.0)):
+            with pytest.raises(ValueError) as error:
+                read(tmp_path / name)
+            message = str(error.value)
+            assert name in message, message
+            assert "allow_pickle" not in message and "pickle.load" not in message, message
+    assert not marker.exists()
+
+
+def test_bad_smplx_clips_are_value_errors_naming_the_file(tmp_path):
+    from imu_foundation.simulation.motion_io import read_smplx_motion
+
+    clip = tmp_path / "clip.npz"
+    np.savez(clip, global_orient=np.zeros((5, 2)), body_pose=np.zeros((5, 63)))
+    with pytest.raises(ValueError, match=r"clip\.npz.*global_orient"):
+        read_smplx_motion(clip, fps=30.0)
+    np.savez(clip, global_orient=np.zeros(3), body_pose=np.zeros(63))
+    with pytest.raises(ValueError, match=r"clip\.npz.*'global_orient' must be \(T, ...\)"):
+        read_smplx_motion(clip, fps=30.0)
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    np.savez(folder / "000.npz", global_orient=np.zeros(3), body_pose=np.zeros(63))
+    np.savez(folder / "001.npz", global_orient=np.zeros(3), body_pose=np.zeros(60))
+    with pytest.raises(ValueError, match=r"frames.*'body_pose' has 63 values per frame in 000\.npz and 60 in 001"):
+        read_smplx_motion(folder, fps=30.0)
+    (tmp_path / "empty_clip").mkdir()
+    with pytest.raises(ValueError, match=r"empty_clip.*no \.npz files"):
+        read_smplx_motion(tmp_path / "empty_clip", fps=30.0)
+    with pytest.raises(FileNotFoundError, match="missing_clip"):
+        read_smplx_motion(tmp_path / "missing_clip", fps=30.0)
+
+
+def test_text_files_that_are_not_utf8_are_value_errors_naming_the_file(tmp_path):
+    from imu_foundation.simulation.motion_io import read_humanml3d_captions, read_sentences
+
+    binary = tmp_path / "captions.txt"
+    binary.write_bytes(b"a person walks#x#0#0\n\xff\xfe garbage")
+    with pytest.raises(ValueError, match=r"captions\.txt.*UTF-8"):
+        read_humanml3d_captions(binary)
+    table = tmp_path / "sentences.csv"
+    table.write_bytes(b"SENTENCE_NAME,SENTENCE\nclip,hello\x00\xff\n")
+    with pytest.raises(ValueError, match=r"sentences\.csv"):
+        read_sentences(table)
+
+
+# ---------------------------------------------------------------------------------------------------- simulate_imu
+
+
+@pytest.fixture(scope="module")
+def short_motion():
+    t = torch.arange(60, dtype=torch.float64)[:, None] / 30.0
+    body_pose = (0.3 * torch.sin(3 * t) * torch.ones(1, 69, dtype=torch.float64)).reshape(60, 23, 3)
+    return MotionSequence.from_tensors(0.1 * torch.sin(t).expand(60, 3), body_pose, None, 30.0)
+
+
+@pytest.mark.parametrize("rate", [0, 0.0, -50.0, float("nan"), float("inf"), 1e12, 1e-3, "50", "fast", [50.0], True])
+def test_sampling_rate_must_be_a_positive_finite_number(short_motion, rate):
+    with pytest.raises(ValueError, match="sampling_rate_hz"):
+        simulate_imu(short_motion, sites=["left_wrist"], sampling_rate_hz=rate)
+
+
+def test_sampling_rate_none_is_the_motion_rate_and_numpy_numbers_are_accepted(short_motion):
+    assert simulate_imu(short_motion, sites=["left_wrist"]).acc.shape == (60, 1, 3)
+    imu = simulate_imu(short_motion, sites=["left_wrist"], sampling_rate_hz=np.float32(20.0))
+    assert imu.sampling_rate_hz == 20.0 and imu.acc.shape == (40, 1, 3)
+
+
+@pytest.mark.parametrize("rate", [1.0, 1.5])  # 60 frames at 30 fps: 2, 3 samples
+def test_a_rate_that_leaves_fewer_than_four_samples_is_refused(short_motion, rate):
+    with pytest.raises(ValueError, match=r"sampling_rate_hz.*gives \d sample"):
+        simulate_imu(short_motion, sites=["left_wrist"], sampling_rate_hz=rate)
+
+
+@pytest.mark.parametrize(
+    ("frames", "message"),
+    [
+        (0, ">= 1"),
+        (-2, ">= 1"),
+        (1.5, "whole number"),
+        ("2", "whole number"),
+        (True, "whole number"),
+        (30, "at most 29"),
+        (1000, "at most 29"),
+    ],
+)
+def test_smoothing_window_must_fit_the_motion(short_motion, frames, message):
+    with pytest.raises(ValueError, match=f"smoothing_frames.*{message}"):
+        simulate_imu(short_motion, sites=["left_wrist"], smoothing_frames=frames)
+    assert simulate_imu(short_motion, sites=["left_wrist"], smoothing_frames=29).acc.shape == (60, 1, 3)

@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 import torch
 
+from imu_foundation.simulation import motion_library
 from imu_foundation.simulation.motion import MotionSequence
 from imu_foundation.simulation.motion_library import (
     ACTIVITIES,
+    GeneratorContext,
     PoseBuilder,
     generate_motion,
     list_activities,
@@ -90,6 +92,24 @@ def test_registry_has_at_least_20_described_activities():
         assert 0 < low <= high
         assert 0 < spec.duration_s[0] <= spec.duration_s[1]
     assert len(ONE_HANDED) >= 8
+
+
+def test_an_activity_is_one_decorated_function():
+    try:
+
+        @motion_library.activity(
+            "test_nodding", cycle_hz=(1.0, 1.0), cycle="nod", captions=("a person nods {speed_word}",)
+        )
+        def nodding(body: PoseBuilder, ctx: GeneratorContext) -> None:
+            body.head(flex_deg=10.0 * torch.sin(ctx.phase))
+
+        assert "test_nodding" in list_activities() and ACTIVITIES["test_nodding"].generator is nodding
+        motion = generate_motion("test_nodding", 0, duration_s=2.0, sway=0.0)
+        assert motion.captions[0].startswith("a person nods")
+        nod = motion.body_pose[:, J["head"] - 1, 0]
+        assert float(nod.max() - nod.min()) > 0.15  # the head takes 0.6 of +-10 degrees
+    finally:
+        ACTIVITIES.pop("test_nodding", None)
 
 
 @pytest.mark.parametrize(
@@ -180,6 +200,14 @@ def test_same_seed_gives_bitwise_identical_motion_regardless_of_global_rng(activ
     np.random.rand(10)  # noqa: NPY002
     second = generate_motion(activity, seed=42)
     _assert_identical(first, second)
+
+
+@pytest.mark.parametrize("activity", ["walking", "bicep_curl", "overhead_racket_swing"])
+def test_a_motion_regenerates_from_its_metadata(activity):
+    """The recorded duration (frames / fps, not the drawn one) gives back the same motion, rests and all."""
+    motion = generate_motion(activity, seed=9, fps=50.0)
+    again = generate_motion(activity, seed=9, fps=50.0, duration_s=motion.metadata["duration_s"])
+    _assert_identical(motion, again)
 
 
 def test_different_seeds_and_activities_differ():
@@ -402,6 +430,93 @@ def test_arm_inverse_kinematics_reaches_its_targets():
             assert float((wrist - targets).norm(dim=-1).max()) < 0.03, (pole, side)
 
 
+# The exercises of two public wrist-IMU datasets, and the library activity that simulates each.
+SEGLEARN_WATCH = {
+    "PEN": "pendulum",
+    "ABD": "shoulder_abduction",
+    "FEL": "shoulder_flexion",
+    "IR": "internal_rotation",
+    "ER": "external_rotation",
+    "TRAP": "lower_trapezius_row",
+    "ROW": "bent_over_row",
+}
+BASIC_MOTIONS = {
+    "Badminton": "overhead_racket_swing",
+    "Running": "running",
+    "Standing": "standing",
+    "Walking": "walking",
+}
+
+
+def test_the_seglearn_and_basicmotions_classes_are_in_the_library():
+    from seglearn.datasets import load_watch
+
+    assert set(load_watch()["y_labels"]) == set(SEGLEARN_WATCH)
+    for activity in list(SEGLEARN_WATCH.values()) + list(BASIC_MOTIONS.values()):
+        assert activity in ACTIVITIES, activity
+    for activity, words in (("internal_rotation", "internal rotation"), ("external_rotation", "external rotation"),
+                            ("lower_trapezius_row", "trapezius"), ("bent_over_row", "row"),
+                            ("overhead_racket_swing", "badminton"), ("shoulder_shrugs", "shrug")):  # fmt: skip
+        captions = {c for seed in range(20) for c in generate_motion(activity, seed, duration_s=1.0).captions}
+        assert any(words in caption for caption in captions), (activity, captions)
+
+
+def _right_arm(activity: str, **kwargs):
+    kwargs = {"handedness": "right", "heading_rad": 0.0, "sway": 0.0, "duration_s": 6.0, **kwargs}
+    motion = generate_motion(activity, 0, **kwargs)
+    positions, rotations = forward_kinematics(motion)
+    return motion, positions, rotations
+
+
+@pytest.mark.parametrize(("activity", "inwards"), [("internal_rotation", True), ("external_rotation", False)])
+def test_rotation_exercises_swing_the_forearm_in_or_out_with_the_elbow_at_the_side(activity, inwards):
+    motion, positions, _ = _right_arm(activity, phase_rad=0.0, variability=0.0)
+    forearm = in_heading_frame(motion, positions[:, J["right_wrist"]] - positions[:, J["right_elbow"]])
+    elbow = in_heading_frame(motion, positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]])
+    assert (elbow[:, 1] < -0.2).all()  # the elbow stays down at the side
+    assert float(elbow.std(dim=0).max()) < 0.02
+    assert (forearm[:, 2] > 0.05).all() and (forearm[:, 1].abs() < 0.08).all()  # the forearm stays level, in front
+    # Phase 0 is the start position; half a cycle later the forearm has swung medially (+x for the right arm,
+    # which faces -x) for internal rotation, laterally for external.
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    swing = float(forearm[half, 0] - forearm[0, 0])
+    assert (swing > 0.15) if inwards else (swing < -0.15), swing
+
+
+def test_lower_trapezius_row_pulls_the_hand_back_to_the_hip_and_retracts_the_shoulder():
+    motion, positions, _ = _right_arm("lower_trapezius_row", phase_rad=0.0, variability=0.0)
+    wrist = in_heading_frame(motion, positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]])
+    elbow = in_heading_frame(motion, positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]])
+    shoulder = in_heading_frame(motion, positions[:, J["right_shoulder"]] - positions[:, J["spine3"]])
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    assert wrist[0, 2] > 0.3 and wrist[half, 2] < 0.1  # from reaching forward to beside the body
+    assert wrist[half, 1] < wrist[0, 1] - 0.1  # down
+    assert elbow[half, 2] < -0.1  # the elbow pulled back past the side
+    assert shoulder[half, 2] < shoulder[0, 2] - 0.01  # the shoulder blade drawn back
+
+
+def test_shrugs_lift_both_shoulders_with_the_arms_hanging():
+    motion, positions, rotations = _right_arm("shoulder_shrugs", variability=0.0, amplitude=1.0)
+    for side in ("left", "right"):
+        shoulder = positions[:, J[f"{side}_shoulder"], 1] - positions[:, 0, 1]
+        wrist = positions[:, J[f"{side}_wrist"], 1] - positions[:, 0, 1]
+        assert 0.035 < float(shoulder.max() - shoulder.min()) < 0.1
+        torch.testing.assert_close(wrist - wrist[0], shoulder - shoulder[0], atol=1e-9, rtol=0)  # the hands rise too
+        upper_arm = rotations[:, J[f"{side}_shoulder"]]
+        assert float((upper_arm - upper_arm[:1]).abs().max()) < 1e-9  # the arms keep hanging the same way
+
+
+def test_bent_over_row_pulls_the_weight_from_below_the_shoulder_to_the_hip():
+    motion, positions, _ = _right_arm("bent_over_row", phase_rad=0.0, variability=0.0)
+    wrist = positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]]
+    elbow = positions[:, J["right_elbow"]] - positions[:, J["right_shoulder"]]
+    head = in_heading_frame(motion, positions[:, J["head"]] - positions[:, 0])
+    assert (head[:, 2] > 0.25).all()  # bent forward
+    half = round(motion.fps / motion.metadata["cycle_hz"] / 2)
+    assert wrist[0, 1] < -0.4 and wrist[half, 1] > wrist[0, 1] + 0.25  # the weight comes up by a forearm or more
+    assert elbow[half, 1] > -0.05  # the elbow rises to the level of the back
+
+
 def test_running_flight_phase_is_ballistic():
     motion = generate_motion("running", 0, fps=120.0, sway=0.0, variability=0.0)
     height = motion.transl[:, 1]
@@ -422,6 +537,10 @@ def test_running_flight_phase_is_ballistic():
         ("bicep_curl", "right_wrist", 1),
         ("waving", "right_wrist", 0),
         ("squats", "pelvis", 1),
+        ("internal_rotation", "right_wrist", 0),
+        ("lower_trapezius_row", "right_wrist", 2),
+        ("bent_over_row", "right_wrist", 1),
+        ("shoulder_shrugs", "right_wrist", 1),
     ],
 )
 def test_cadence_matches_the_requested_cycle_frequency(activity, joint, axis):
@@ -440,3 +559,184 @@ def test_wrist_accelerations_stay_physical():
         wrist = positions[:, [J["left_wrist"], J["right_wrist"]]]
         acceleration = (wrist[2:] - 2 * wrist[1:-1] + wrist[:-2]) * motion.fps**2
         assert float(acceleration.norm(dim=-1).max()) < 25 * GRAVITY, activity
+
+
+CONVERGENCE_SITES = ["left_wrist", "right_wrist", "left_ankle", "right_ankle", "pelvis", "head"]
+
+
+@pytest.fixture(scope="module")
+def body():
+    from imu_foundation.simulation import load_body_model
+
+    return load_body_model()
+
+
+@pytest.mark.parametrize("activity", list_activities())
+def test_simulated_readings_converge_as_the_generation_rate_rises(body, activity):
+    """Smooth (C2) joint trajectories and high-order derivatives: generating at 60 or 240 fps gives the same
+    readings at a 40 Hz sensor rate, and the peak acceleration does not grow with the rate (a kink would)."""
+    from imu_foundation.sensors import resample
+    from imu_foundation.simulation import simulate_imu
+
+    readings, peaks = {}, {}
+    # Strong variety on purpose: drifting tempo, uneven arms, rests between repetitions must stay smooth too.
+    variety = {"tempo_drift": 0.15, "arm_asymmetry": 0.2, "rest_fraction": 0.3 if ACTIVITIES[activity].rests else 0.0}
+    for fps in (60.0, 240.0):
+        motion = generate_motion(activity, 3, fps=fps, duration_s=3.0, **variety)
+        native = simulate_imu(motion, body, CONVERGENCE_SITES, gravity="remove", dtype=torch.float64)
+        peaks[fps] = float(native.acc.norm(dim=-1).max())
+        # At a 40 Hz sensor rate (what simulate_imu(sampling_rate_hz=40) returns), without the first and last
+        # 0.1 s, where the derivatives extrapolate.
+        readings[fps] = [resample(x, fps, 40.0)[4:-4] for x in (native.acc, native.gyro)]
+    for kind, floor in ((0, 1.0), (1, 0.5)):  # acc (m/s^2), gyro (rad/s): relative to the signal, floored
+        low, high = readings[60.0][kind], readings[240.0][kind]
+        error = (low - high).pow(2).mean(dim=(0, 2)).sqrt() / high.pow(2).mean(dim=(0, 2)).sqrt().clamp_min(floor)
+        assert float(error.max()) < 0.02, (kind, CONVERGENCE_SITES[int(error.argmax())], float(error.max()))
+    assert peaks[240.0] < 1.2 * peaks[60.0] + 1.0, peaks
+
+
+# ---------------------------------------------------------------------------------------------------- variety
+
+
+VARIETY_KEYS = ("tempo_drift", "tempo_jitter", "amplitude_jitter", "rest_fraction", "arm_asymmetry")
+
+
+def test_variety_is_seeded_recorded_and_switched_off_by_variability_zero():
+    drifts = set()
+    for seed in range(8):
+        motion = generate_motion("bicep_curl", seed, duration_s=2.0)
+        assert all(key in motion.metadata for key in VARIETY_KEYS)
+        assert abs(motion.metadata["tempo_drift"]) <= 0.15 and 0 <= motion.metadata["rest_fraction"] <= 0.3
+        drifts.add(motion.metadata["tempo_drift"])
+    assert len(drifts) == 8
+    regular = generate_motion("bicep_curl", 0, duration_s=2.0, variability=0.0)
+    assert all(regular.metadata[key] == 0.0 for key in VARIETY_KEYS)
+    fixed = generate_motion("bicep_curl", 0, duration_s=2.0, tempo_drift=0.1, rest_fraction=0.3, arm_asymmetry=0.0)
+    assert (fixed.metadata["tempo_drift"], fixed.metadata["rest_fraction"]) == (0.1, 0.3)
+    with pytest.raises(ValueError, match="rest_fraction must stay 0"):
+        generate_motion("walking", 0, rest_fraction=0.2)
+    with pytest.raises(ValueError, match=r"tempo_drift must be a number in \[-0.5, 0.5\]"):
+        generate_motion("walking", 0, tempo_drift=2.0)
+
+
+def test_rests_hold_the_start_pose_between_repetitions_and_keep_the_cadence():
+    kwargs = {"duration_s": 20.0, "fps": 30.0, "sway": 0.0, "handedness": "right", "heading_rad": 0.0}
+    kwargs |= {"tempo_drift": 0.0, "tempo_jitter": 0.0, "cycle_hz": 0.4}
+    resting = generate_motion("bicep_curl", 2, rest_fraction=0.35, **kwargs)
+    flowing = generate_motion("bicep_curl", 2, rest_fraction=0.0, **kwargs)
+    stillness = {}
+    for name, motion in (("resting", resting), ("flowing", flowing)):
+        positions, _ = forward_kinematics(motion)
+        wrist = positions[:, J["right_wrist"]] - positions[:, J["right_shoulder"]]
+        speed = (wrist[1:] - wrist[:-1]).norm(dim=-1) * motion.fps
+        stillness[name] = float((speed < 0.02).double().mean())
+        measured = dominant_frequency(in_heading_frame(motion, wrist)[:, 1], motion.fps)
+        assert measured == pytest.approx(0.4, rel=0.08), name  # rests included, the cadence stays cycle_hz
+    assert stillness["resting"] > 0.25 and stillness["flowing"] < 0.1, stillness
+
+
+def test_tempo_drift_speeds_the_walker_up():
+    kwargs = {"tempo_drift": 0.15, "tempo_jitter": 0.0, "amplitude_jitter": 0.0}
+    motion = generate_motion("walking", 4, duration_s=30.0, fps=30.0, **kwargs)
+    third = motion.num_frames // 3
+    speed = (motion.transl[1:, [0, 2]] - motion.transl[:-1, [0, 2]]).norm(dim=-1) * motion.fps
+    ratio = float(speed[-third:].mean() / speed[:third].mean())
+    assert 1.17 < ratio < 1.27  # cadence +-15 % around the middle: 1.1 / 0.9 from the first to the last third
+
+
+def test_arm_asymmetry_makes_one_arm_swing_more():
+    kwargs = {"duration_s": 8.0, "sway": 0.0, "heading_rad": 0.0, "handedness": "right"}
+    swing = {}
+    for asymmetry in (0.0, 0.3):
+        motion = generate_motion("walking", 1, arm_asymmetry=asymmetry, **kwargs)
+        positions, _ = forward_kinematics(motion)
+        relative = in_heading_frame(motion, positions - positions[:, :1])
+        swing[asymmetry] = [float(relative[:, J[f"{side}_wrist"], 2].std()) for side in ("left", "right")]
+    left, right = swing[0.3]
+    assert left / right == pytest.approx((1.15 / 0.85) * swing[0.0][0] / swing[0.0][1], rel=0.05)
+
+
+# ---------------------------------------------------------------------------------------------------- transitions
+
+
+def test_walking_then_standing_slows_to_a_stop_and_says_so(body):
+    motion = generate_motion("walking", 6, then="standing", duration_s=8.0, then_at_s=4.0, heading_rad=0.3)
+    assert motion.activity == "walking_then_standing" and motion.sequence_id == "walking-6-then-standing"
+    assert len(motion.captions) == 3 and len(set(motion.captions)) == 3
+    for caption in motion.captions:
+        assert "walk" in caption and "stand" in caption and caption.index("walk") < caption.index("stand")
+    speed = (motion.transl[1:, [0, 2]] - motion.transl[:-1, [0, 2]]).norm(dim=-1) * motion.fps
+    assert 0.9 < float(speed[: 3 * 60].mean()) < 1.8  # walking for the first 3 s
+    assert float(speed[-2 * 60 :].max()) < 0.05  # standing for the last 2 s
+    first, second = motion.metadata["segments"]
+    assert (first["activity"], second["activity"]) == ("walking", "standing")
+    assert first["end_s"] == pytest.approx(4.6) and second["start_s"] == pytest.approx(3.4)
+    json.dumps(motion.metadata)
+    # The change is smooth: the simulated readings converge with the frame rate like any activity's.
+    from imu_foundation.sensors import resample
+    from imu_foundation.simulation import simulate_imu
+
+    readings = {}
+    for fps in (60.0, 240.0):
+        changing = generate_motion("walking", 6, then="standing", duration_s=8.0, then_at_s=4.0, fps=fps)
+        imu = simulate_imu(changing, body, CONVERGENCE_SITES, gravity="remove", dtype=torch.float64)
+        readings[fps] = resample(imu.acc, fps, 40.0)[4:-4]
+    error = (readings[60.0] - readings[240.0]).pow(2).mean().sqrt() / readings[240.0].pow(2).mean().sqrt()
+    assert float(error) < 0.02
+
+
+def test_sitting_then_standing_raises_the_pelvis_and_standing_then_sitting_lowers_it():
+    up = generate_motion("sitting", 2, then="standing", duration_s=6.0, then_at_s=3.0)
+    down = generate_motion("standing", 2, then="sitting", duration_s=6.0, then_at_s=3.0)
+    for motion, sign in ((up, 1.0), (down, -1.0)):
+        height = motion.transl[:, 1]
+        assert sign * float(height[-30:].mean() - height[:30].mean()) > 0.25
+        steps = (height[1:] - height[:-1]).abs() * motion.fps
+        assert float(steps.max()) < 1.5  # m/s: the change takes about a second, no jump
+    assert all("stand" in caption for caption in up.captions)
+    assert all("sit" in caption or "seat" in caption for caption in down.captions)
+
+
+def test_transition_arguments_are_checked():
+    with pytest.raises(ValueError, match="Unknown activity 'flying'"):
+        generate_motion("walking", 0, then="flying")
+    with pytest.raises(ValueError, match="then_at_s must leave"):
+        generate_motion("walking", 0, then="standing", duration_s=4.0, then_at_s=3.9)
+    with pytest.raises(ValueError, match="then_at_s needs then="):
+        generate_motion("walking", 0, then_at_s=2.0)
+
+
+def test_sample_motions_with_transitions():
+    motions = list(sample_motions(12, seed=3, transitions=1.0, duration_s=4.0, fps=20.0))
+    assert all("_then_" in m.activity for m in motions)
+    first = [m.metadata["segments"][0]["activity"] for m in motions]
+    assert sorted(set(first)) == sorted(first) or len(set(first)) >= 11  # one pass of the shuffle, no repeats
+    assert not any("_then_" in m.activity for m in sample_motions(12, seed=3, duration_s=1.0, fps=10.0))
+    with pytest.raises(ValueError, match="transitions must be a probability"):
+        list(sample_motions(1, seed=0, transitions=1.5))
+
+
+# ---------------------------------------------------------------------------------------------------- captions
+
+
+def test_captions_are_varied_and_name_what_people_call_the_activity():
+    motions = list(sample_motions(3 * len(list_activities()), seed=1, duration_s=1.0, fps=10.0))
+    captions = [caption for motion in motions for caption in motion.captions]
+    assert len(set(captions)) > 0.9 * len(captions)
+    anchors = {"internal_rotation": "internal rotation", "overhead_racket_swing": "badminton", "running": "run",
+               "walking": "walk", "jumping_jacks": "jumping jack", "bent_over_row": "row"}  # fmt: skip
+    for activity, anchor in anchors.items():
+        texts = [c for seed in range(10) for c in generate_motion(activity, seed, duration_s=1.0, fps=10.0).captions]
+        assert sum(anchor in text for text in texts) >= 0.5 * len(texts), (activity, texts)
+
+
+def test_captions_only_describe_what_the_motion_does():
+    rest_words, drift_words = ("pausing", "rest", "break", "pauses"), ("speeding", "faster", "slowing", "slower")
+    for seed in range(15):
+        steady = generate_motion("squats", seed, duration_s=1.0, fps=10.0, rest_fraction=0.0, tempo_drift=0.0)
+        assert not any(word in caption for caption in steady.captions for word in rest_words + drift_words)
+        low, high = ACTIVITIES["running"].cycle_hz
+        fast = generate_motion("running", seed, duration_s=1.0, fps=10.0, cycle_hz=high, tempo_drift=0.0)
+        assert not any(word in c for c in fast.captions for word in ("slow", "easy", "relaxed", "jog"))
+        slow = generate_motion("running", seed, duration_s=1.0, fps=10.0, cycle_hz=low, tempo_drift=0.0)
+        assert not any(word in c for c in slow.captions for word in ("fast", "quick", "rapid", "hard"))

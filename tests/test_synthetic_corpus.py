@@ -191,7 +191,7 @@ def test_convert_units():
 # ------------------------------------------------------------------------------------------------------------------
 # Files as motion sources
 # ------------------------------------------------------------------------------------------------------------------
-def _amass_file(path: Path, activity: str, seed: int) -> None:
+def _amass_file(path: Path, activity: str, seed: int, gender: np.ndarray | None = None) -> None:
     motion = generate_motion(activity, seed, duration_s=6.0)
     frames = motion.num_frames
     poses = np.zeros((frames, 156))
@@ -203,7 +203,7 @@ def _amass_file(path: Path, activity: str, seed: int) -> None:
         poses=poses,
         trans=motion.transl.numpy(),
         betas=np.zeros(16),
-        gender=np.array("female"),
+        gender=np.array("female") if gender is None else gender,
         mocap_framerate=np.array(60.0),
     )
 
@@ -211,7 +211,7 @@ def _amass_file(path: Path, activity: str, seed: int) -> None:
 def test_amass_folder_with_humanml3d_texts(tmp_path):
     root, texts = tmp_path / "amass", tmp_path / "texts"
     _amass_file(root / "CMU" / "01" / "01_01_poses.npz", "walking", 1)
-    _amass_file(root / "CMU" / "02" / "02_01_poses.npz", "waving", 2)
+    _amass_file(root / "CMU" / "02" / "02_01_poses.npz", "waving", 2, gender=np.bytes_(b"male"))
     np.savez(root / "CMU" / "01" / "shape.npz", betas=np.zeros(16))  # body shape only: skipped
     texts.mkdir()
     (texts / "01_01_poses.txt").write_text(
@@ -226,6 +226,8 @@ def test_amass_folder_with_humanml3d_texts(tmp_path):
     assert rows[3]["captions"] == ["a person walks forward."]  # window 3-5 s
     assert all(r["captions"] == [] for r in data if r["sequence_id"] == "CMU/02/02_01_poses")
     assert generator_params(rows[0])["source"]["gender"] == "female"
+    waving = next(r for r in data if r["sequence_id"] == "CMU/02/02_01_poses")
+    assert generator_params(waving)["source"]["gender"] == "male"  # stored as bytes
     # AMASS is z-up: at rest-ish the accelerometer still reads about 1 g on average
     assert 7.0 < np.linalg.norm(np.asarray(rows[0]["imu"])[:, :3], axis=1).mean() < 13.0
 

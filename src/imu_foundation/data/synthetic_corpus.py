@@ -19,7 +19,6 @@ motions, and the simulation runs single-threaded (thread count changes float sum
 from __future__ import annotations
 
 import contextlib
-import csv
 import functools
 import hashlib
 import math
@@ -45,6 +44,7 @@ from ..simulation import (
     pose_representation,
     simulate_imu,
 )
+from ..simulation.motion_io import read_amass_npz, read_humanml3d_captions, read_sentences, read_smplx_motion
 from .schema import (
     SCHEMA_VERSION,
     CorpusPublisher,
@@ -354,55 +354,6 @@ def _subset(refs: list[dict[str, Any]], limit: int | None, seed: int) -> list[di
     return [refs[i] for i in chosen]
 
 
-def read_sentences(path: str | Path) -> dict[str, str]:
-    """``SENTENCE_NAME -> SENTENCE`` from a How2Sign-style CSV (tab- or comma-separated, with a header row)."""
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"sentences CSV not found: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        header = handle.readline()
-        handle.seek(0)
-        reader = csv.DictReader(handle, delimiter="\t" if "\t" in header else ",")
-        missing = {"SENTENCE_NAME", "SENTENCE"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{path}: missing columns {sorted(missing)}; it has {reader.fieldnames}.")
-        sentences = {}
-        for line, row in enumerate(reader, start=2):
-            name, sentence = (row.get("SENTENCE_NAME") or "").strip(), (row.get("SENTENCE") or "").strip()
-            if not name or not sentence:
-                raise ValueError(f"{path}, line {line}: empty SENTENCE_NAME or SENTENCE.")
-            sentences[name] = sentence
-    return sentences
-
-
-def read_humanml3d_captions(path: str | Path) -> list[tuple[str, float | None, float | None]]:
-    """``(caption, start_s, end_s)`` per line of a HumanML3D text file; ``None`` times mean the whole sequence.
-
-    Lines are ``caption#tokens#start#end``; ``0#0``, ``nan`` or missing times cover the whole sequence.
-    """
-    path = Path(path)
-    captions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split("#")
-        text = parts[0].strip()
-        if not text:
-            raise ValueError(f"{path}, line {number}: empty caption.")
-        start = end = None
-        if len(parts) >= 4:
-            try:
-                start, end = float(parts[2]), float(parts[3])
-            except ValueError as error:
-                raise ValueError(f"{path}, line {number}: start/end are not numbers: {parts[2:4]}.") from error
-            if not (math.isfinite(start) and math.isfinite(end)) or (start == 0.0 and end == 0.0):
-                start = end = None
-            elif end <= start:
-                raise ValueError(f"{path}, line {number}: end {end} s is not after start {start} s.")
-        captions.append((text, start, end))
-    return captions
-
-
 # ----------------------------------------------------------------------------------------------------------------------
 # Loading one motion (inside a worker)
 # ----------------------------------------------------------------------------------------------------------------------
@@ -426,49 +377,17 @@ def load_motion(ref: dict[str, Any], settings: CorpusSettings) -> LoadedMotion:
         source = {"kind": kind, "library": "imu_foundation.simulation.motion_library", "motion": motion.metadata}
         return LoadedMotion(motion, captions, ref["activity"], "", source)
     if kind == "amass":
-        motion = MotionSequence.from_amass_npz(ref["path"])
+        motion = read_amass_npz(ref["path"])
         captions = read_humanml3d_captions(ref["text_path"]) if ref["text_path"] else []
         source = {"kind": kind, "sequence": ref["sequence_id"], "layout": motion.metadata.get("layout")}
         source |= {"fps": motion.fps, "num_frames": motion.num_frames, "gender": motion.gender}
         source |= {"captions_file": ref["text_path"] is not None}
         return LoadedMotion(motion, captions, "", ref["subject"], source)
     if kind == "smplx_sentences":
-        params, fps = _read_smplx(Path(ref["path"]))
-        fps = fps or ref["fps"]
-        motion = MotionSequence.from_smplx_params(params, fps, up_axis=ref["up_axis"], sequence_id=ref["sequence_id"])
-        source = {"kind": kind, "sequence": ref["sequence_id"], "fps": fps, "num_frames": motion.num_frames}
+        motion = read_smplx_motion(ref["path"], ref["fps"], up_axis=ref["up_axis"], sequence_id=ref["sequence_id"])
+        source = {"kind": kind, "sequence": ref["sequence_id"], "fps": motion.fps, "num_frames": motion.num_frames}
         return LoadedMotion(motion, [(c, None, None) for c in ref["captions"]], "", "", source)
     raise ValueError(f"unknown motion source kind {kind!r}.")
-
-
-_SMPLX_KEYS = ("global_orient", "root_orient", "body_pose", "left_hand_pose", "right_hand_pose", "transl", "trans")
-
-
-def _read_smplx(path: Path) -> tuple[dict[str, np.ndarray], float | None]:
-    """SMPL-X parameters from one ``.npz`` (T frames) or a folder of per-frame ``.npz``; the stored fps if any."""
-    files = [path] if path.is_file() else sorted(path.glob("*.npz"))
-    frames: dict[str, list[np.ndarray]] = {}
-    fps = None
-    for file in files:
-        try:
-            with np.load(file, allow_pickle=False) as data:
-                arrays = {key: np.asarray(data[key], dtype=np.float64) for key in data.files if key != "gender"}
-        except Exception as error:  # noqa: BLE001 - re-raised with the file named
-            raise ValueError(f"could not read {file} as an SMPL-X .npz: {error}") from error
-        if "fps" in arrays:
-            fps = float(arrays.pop("fps").reshape(-1)[0])
-        per_frame = len(files) > 1
-        for key, value in arrays.items():
-            if key in _SMPLX_KEYS:
-                frames.setdefault(key, []).append(value.reshape(1, -1) if per_frame else value.reshape(len(value), -1))
-            elif key == "betas":
-                frames.setdefault(key, []).append(value.reshape(-1))
-    if "body_pose" not in frames:
-        raise ValueError(f"{path}: no 'body_pose' array (SMPL-X parameters need global_orient and body_pose).")
-    params = {key: np.concatenate(values) for key, values in frames.items() if key != "betas"}
-    if "betas" in frames:
-        params["betas"] = frames["betas"][0]
-    return params, fps
 
 
 @functools.lru_cache(maxsize=8)
@@ -476,8 +395,7 @@ def _body(path: str | None, gender: str, trust_pickled_files: bool):
     """One body model per process and (file, gender): loading builds the smplx module."""
     if path is None:
         return load_body_model()
-    gender = gender if gender in ("male", "female") else "neutral"
-    return load_body_model(path, gender=gender, trust_pickled_files=trust_pickled_files)
+    return load_body_model(path, gender=gender, trust_pickled_files=trust_pickled_files)  # a checked gender
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -743,10 +661,11 @@ def build_synthetic_corpus(
 # ----------------------------------------------------------------------------------------------------------------------
 _SOURCE_TEXT = {
     "library": (
-        "Motions come from `imu_foundation.simulation.motion_library`: a **parametric, generated** library of 25 "
-        "captioned everyday and exercise activities (joint-angle curves, cadences and ranges of motion from the gait "
-        "and exercise literature, randomised per sequence). They are **not motion capture and not AMASS**; captions "
-        "are rendered from templates. See the package's `docs/motion_library.md`."
+        "Motions come from `imu_foundation.simulation.motion_library`: a **parametric, generated** library of "
+        "{num_activities} captioned everyday and exercise activities (joint-angle curves, cadences and ranges of "
+        "motion from the gait and exercise literature, randomised per sequence and per repetition). They are **not "
+        "motion capture and not AMASS**; captions are composed from templates, verb phrases and modifiers. See the "
+        "package's `docs/motion_library.md`."
     ),
     "amass": (
         "Motions are the user's AMASS files (SMPL-H / SMPL-X parameters from optical motion capture), captions from "
@@ -789,7 +708,7 @@ Simulated accelerometer and gyroscope windows of {", ".join(settings["sites"])} 
 text, generated by `imu_foundation` {config["package_version"]} (schema {config["schema_version"]}).
 """
     generated = f"""
-- **Motions.** {_SOURCE_TEXT[kind]}
+- **Motions.** {_SOURCE_TEXT[kind].format(num_activities=len(ACTIVITIES))}
 - **Body.** Sensors sit on {body}; each site is a mesh vertex oriented by its segment (wrist sites follow the
   forearm).
 - **IMU.** `imu_foundation.simulation.simulate_imu`: {acceleration} in {settings["acc_units"]}, body-frame

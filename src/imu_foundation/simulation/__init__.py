@@ -27,6 +27,14 @@ from .motion import (
     MotionSequence,
     pose_representation,
 )
+from .motion_io import (
+    MotionFileError,
+    read_amass_npz,
+    read_humanml3d_captions,
+    read_sentences,
+    read_smplx_motion,
+    read_smplx_params,
+)
 from .motion_library import ACTIVITIES, generate_motion, list_activities, sample_motions
 from .recording import SIMULATION_FILES, save_simulation
 from .sensor_errors import AxisErrors, ImuErrorModel
@@ -46,6 +54,7 @@ __all__ = [
     "BodyModel",
     "BodyModelFileError",
     "ImuErrorModel",
+    "MotionFileError",
     "MotionSequence",
     "PickledBodyModelError",
     "SensorKinematics",
@@ -60,6 +69,11 @@ __all__ = [
     "list_activities",
     "load_body_model",
     "pose_representation",
+    "read_amass_npz",
+    "read_humanml3d_captions",
+    "read_sentences",
+    "read_smplx_motion",
+    "read_smplx_params",
     "sample_motions",
     "save_simulation",
     "second_derivative",

@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from ..sensors import STANDARD_GRAVITY_MPS2
+from .body_model_files import GENDERS
 from .rotations import axis_angle_to_matrix, matrix_to_axis_angle, matrix_to_rotation_6d, rotation_y
 from .skeleton import NUM_SMPL_BODY_JOINTS, NUM_SMPLX_BODY_JOINTS
 
@@ -101,58 +102,25 @@ class MotionSequence:
             **kwargs: any other field of :class:`MotionSequence`.
         """
         global_orient = _as_float64("global_orient", global_orient)
-        body_pose = _as_float64("body_pose", body_pose)
+        if global_orient.ndim != 2 or global_orient.shape[1] != 3 or global_orient.shape[0] < 1:
+            raise ValueError(
+                f"global_orient must be (T, 3) axis-angle with at least one frame, got {tuple(global_orient.shape)}."
+            )
         frames = global_orient.shape[0]
-        body_pose = _smpl_body_pose(body_pose.reshape(frames, -1, 3) if body_pose.ndim == 2 else body_pose)
+        body_pose = _smpl_body_pose(_as_float64("body_pose", body_pose))
         transl = torch.zeros(frames, 3, dtype=torch.float64) if transl is None else transl
         betas = torch.zeros(10, dtype=torch.float64) if betas is None else betas
-        return cls(global_orient, body_pose, transl, float(fps), betas, **kwargs)
+        return cls(global_orient, body_pose, transl, _frame_rate(fps), betas, **kwargs)
 
     @classmethod
     def from_amass_npz(cls, path: str | Path, **kwargs: Any) -> MotionSequence:
         """Loads an AMASS ``*_poses.npz`` / ``*_stageii.npz`` file (SMPL-H or SMPL-X parameters, z up).
 
-        Reads ``poses`` (``(T, 156)`` SMPL-H, ``(T, 165)`` SMPL-X or ``(T, 72)`` SMPL), ``trans``, ``betas``,
-        ``gender`` and ``mocap_framerate`` (or ``mocap_frame_rate``). The file is read without pickle.
+        See :func:`imu_foundation.simulation.motion_io.read_amass_npz`; ``kwargs`` are other fields (``captions``).
         """
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"AMASS motion file not found: {path}")
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
-        except Exception as error:  # noqa: BLE001 - re-raised with the file named
-            raise ValueError(f"Could not read {path} as an AMASS .npz file: {error}") from error
-        missing = [key for key in ("poses", "trans") if key not in arrays]
-        rate_key = next((k for k in ("mocap_framerate", "mocap_frame_rate") if k in arrays), None)
-        if missing or rate_key is None:
-            missing += [] if rate_key else ["mocap_framerate"]
-            raise ValueError(f"{path} is not an AMASS motion file: missing {missing}; it has {sorted(arrays)}.")
-        poses = arrays["poses"].astype(np.float64)
-        layouts = {72: "smpl", 156: "smplh", 165: "smplx"}
-        if poses.ndim != 2 or poses.shape[1] not in layouts:
-            raise ValueError(f"{path}: 'poses' must be (T, 72|156|165), got {poses.shape}.")
-        layout = layouts[poses.shape[1]]
-        if layout == "smpl":
-            body, hands = poses[:, 3:72], None
-        else:
-            body = poses[:, 3 : 3 + 3 * NUM_SMPLX_BODY_JOINTS]
-            hand_start = 66 if layout == "smplh" else 75  # SMPL-X puts jaw and eyes (9 values) before the hands
-            hands = poses[:, hand_start : hand_start + 90].reshape(-1, 30, 3)
-        gender = str(arrays["gender"]) if "gender" in arrays else "neutral"
-        kwargs.setdefault("up_axis", "z")
-        kwargs.setdefault("sequence_id", path.stem)
-        kwargs.setdefault("metadata", {"source": str(path), "layout": layout})
-        return cls.from_tensors(
-            poses[:, :3],
-            body,
-            arrays["trans"],
-            float(arrays[rate_key]),
-            arrays.get("betas"),
-            gender=gender.strip().lower() or "neutral",
-            hand_pose=None if hands is None else torch.from_numpy(hands),
-            **kwargs,
-        )
+        from .motion_io import read_amass_npz  # motion_io builds MotionSequence objects: imported here, not above
+
+        return read_amass_npz(path, **kwargs)
 
     @classmethod
     def from_smplx_params(cls, params: dict[str, Any], fps: float, **kwargs: Any) -> MotionSequence:
@@ -171,7 +139,10 @@ class MotionSequence:
             raise ValueError(
                 f"SMPL-X parameters need 'global_orient' (or 'root_orient') and 'body_pose'; got {sorted(params)}."
             )
-        orient = _as_float64("global_orient", orient).reshape(-1, 3)
+        orient = _as_float64("global_orient", orient)
+        if orient.numel() == 0 or orient.numel() % 3:
+            raise ValueError(f"global_orient must hold 3 values per frame, got shape {tuple(orient.shape)}.")
+        orient = orient.reshape(-1, 3)
         frames = orient.shape[0]
         hands = None
         if "left_hand_pose" in params or "right_hand_pose" in params:
@@ -252,6 +223,8 @@ class MotionSequence:
             raise ValueError(f"hand_pose must be (T={frames}, 30, 3), got {tuple(self.hand_pose.shape)}.")
         if not (isinstance(self.fps, int | float) and math.isfinite(self.fps) and self.fps > 0):
             raise ValueError(f"fps must be a positive frame rate in Hz, got {self.fps!r}.")
+        if self.gender not in GENDERS:
+            raise ValueError(f"gender must be one of {', '.join(GENDERS)}, got {self.gender!r}.")
         if self.up_axis not in ("y", "z"):
             raise ValueError(f"up_axis must be 'y' or 'z', got {self.up_axis!r}.")
         for name in ("global_orient", "body_pose", "transl", "betas", "hand_pose"):
@@ -310,7 +283,9 @@ def _time_derivative(x: Tensor, fps: float, wrap_angle: bool = False) -> Tensor:
 
 
 def _smpl_body_pose(body_pose: Tensor) -> Tensor:
-    """``(T, 21 or 23, 3)`` -> ``(T, 23, 3)``: SMPL-H / SMPL-X bodies get identity SMPL hand-root joints."""
+    """``(T, 63 or 69)`` or ``(T, 21 or 23, 3)`` -> ``(T, 23, 3)``: SMPL-H / SMPL-X get identity hand-root joints."""
+    if body_pose.ndim == 2 and body_pose.shape[1] in (3 * NUM_SMPLX_BODY_JOINTS, 3 * NUM_SMPL_BODY_JOINTS):
+        body_pose = body_pose.reshape(body_pose.shape[0], -1, 3)
     if body_pose.ndim != 3 or body_pose.shape[-1] != 3 or body_pose.shape[1] not in (21, 23):
         raise ValueError(
             f"body_pose must be (T, 69)/(T, 23, 3) for SMPL or (T, 63)/(T, 21, 3) for SMPL-H/SMPL-X axis-angle, "
@@ -321,9 +296,18 @@ def _smpl_body_pose(body_pose: Tensor) -> Tensor:
     return body_pose
 
 
+def _frame_rate(fps: Any) -> float:
+    try:
+        return float(fps)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"fps must be a positive frame rate in Hz, got {fps!r}.") from error
+
+
 def _as_float64(name: str, value: Any) -> Tensor:
-    if isinstance(value, Tensor):
+    if isinstance(value, Tensor) and not value.is_complex():
         return value.detach().to(torch.float64)
+    if isinstance(value, Tensor) or np.iscomplexobj(value):
+        raise ValueError(f"{name} must hold real numbers, got complex values.")
     try:
         return torch.as_tensor(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError) as error:
