@@ -58,6 +58,8 @@ DEFAULT_SPLITS = {"train": 0.9, "validation": 0.05, "test": 0.05}
 _PATH_FIELDS = ("root", "texts_dir", "sentences_csv")  # recorded by name only
 ERROR_MODELS = {"consumer_mems": ImuErrorModel.consumer_mems}
 _SPLIT_SALT = "imu-foundation-split"
+# The simulator's first and last frames extrapolate accelerations (docs/simulation.md): windows keep clear of them.
+EDGE_S = 0.1
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -137,9 +139,19 @@ class CorpusSettings:
     def channel_names(self) -> list[str]:
         return channel_names(self.sites)
 
+    @property
+    def edge_samples(self) -> int:
+        """Samples left out at each end of a simulated signal (:data:`EDGE_S`)."""
+        return int(round(EDGE_S * self.sampling_rate_hz))
+
+    def window_starts(self, num_samples: int) -> range:
+        """Start samples of the windows cut from a simulated signal of ``num_samples`` samples: clear of its edges,
+        every ``hop_samples``; trailing samples that fill no window are dropped."""
+        return range(self.edge_samples, num_samples - self.edge_samples - self.window_samples + 1, self.hop_samples)
+
     def num_windows(self, num_samples: int) -> int:
-        """Windows cut from a signal of ``num_samples`` samples (trailing samples that fill no window are dropped)."""
-        return 0 if num_samples < self.window_samples else (num_samples - self.window_samples) // self.hop_samples + 1
+        """How many windows :meth:`window_starts` cuts from ``num_samples`` samples."""
+        return len(self.window_starts(num_samples))
 
     def to_dict(self) -> dict[str, Any]:
         """The settings as recorded in cards and examples (the body model file by name: no local paths)."""
@@ -160,8 +172,8 @@ class LibrarySource:
 
     Give the corpus size as ``num_windows`` to :func:`build_synthetic_corpus` (exact: the last motion is cut short)
     or as ``num_motions`` here. Activities cycle in a seeded shuffle, as in ``sample_motions``; each motion's
-    duration is drawn uniformly from its activity's range at planning time, so window counts are known before any
-    motion is generated.
+    duration is drawn uniformly from its activity's range at planning time (raised so that every motion holds at
+    least one window), so window counts are known before any motion is generated.
     """
 
     num_motions: int | None = None
@@ -189,7 +201,9 @@ class LibrarySource:
                 order = [names[i] for i in rng.permutation(len(names))]
             activity = order.pop(0)
             motion_seed = int(rng.integers(0, 2**31 - 1))
-            duration_s = float(rng.uniform(*ACTIVITIES[activity].duration_s))
+            low, high = ACTIVITIES[activity].duration_s
+            low = max(low, settings.window_s + 2 * EDGE_S + 2 / settings.fps)  # no motion generated for nothing
+            duration_s = float(rng.uniform(low, max(high, low)))
             sequence_id = f"{activity}-{motion_seed}"
             if sequence_id in used:
                 continue
@@ -427,7 +441,7 @@ def motion_examples(ref: dict[str, Any], settings: CorpusSettings, context: dict
     signal = imu.channels().numpy()  # (T, 6 S) float32
     if not np.isfinite(signal).all():
         raise ValueError(f"simulated IMU of {ref['sequence_id']} contains NaN or inf; check the motion file.")
-    starts = range(0, signal.shape[0] - settings.window_samples + 1, settings.hop_samples)
+    starts = settings.window_starts(signal.shape[0])
     planned = ref.get("num_windows")
     if planned is not None:
         if planned > len(starts):
