@@ -80,7 +80,7 @@ MIN_SAMPLING_RATE_HZ = 1.0  # below this it is not an IMU rate (a rate in kHz pa
 MAX_SAMPLING_RATE_HZ = 10_000.0
 MAX_PLAUSIBLE_ACC_MPS2 = 32 * STANDARD_GRAVITY_MPS2  # wearable accelerometers saturate at 16-32 g
 MAX_PLAUSIBLE_GYRO_RADPS = 40.0  # 2000 deg/s (34.9 rad/s), the largest consumer range, with room for scale error
-GRAVITY_MEDIAN_MPS2 = (4.0, 30.0)  # median |acc| of a gravity-including recording, m/s^2 (1 g = 9.81)
+GRAVITY_MEDIAN_MPS2 = (4.0, 60.0)  # median |acc| of a worn, gravity-including sensor, m/s^2: ~1 g, to ~6 g in sport
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -30,19 +30,31 @@ CLASS_TEXTS: dict[str, dict[str, str]] = {
 }
 
 
-def zero_shot_scores(model, processor, data, benchmark: str, batch_size: int = 64) -> np.ndarray:
+def zero_shot_scores(
+    model,
+    processor,
+    data,
+    benchmark: str | None = None,
+    class_texts: dict[str, str] | None = None,
+    templates: tuple[str, ...] = TEMPLATES,
+    batch_size: int = 64,
+) -> np.ndarray:
     """``(N, K)`` zero-shot probabilities of :class:`LabelledWindows` ``data`` over its classes (in the order of
-    ``data.label_names``), each window whole, with ``benchmark``'s class prompts and :data:`TEMPLATES`."""
+    ``data.label_names``), each window whole: with ``benchmark``'s class prompts (:data:`CLASS_TEXTS`), or
+    ``class_texts`` (label -> text), written into ``templates``."""
     from ..pipelines import ZeroShotImuClassificationPipeline
 
-    texts = [CLASS_TEXTS[benchmark][name] for name in data.label_names]
+    if (benchmark is None) == (class_texts is None):
+        raise ValueError("pass benchmark= (its class prompts) or class_texts=, one of them.")
+    class_texts = CLASS_TEXTS[benchmark] if class_texts is None else class_texts
+    texts = [class_texts[name] for name in data.label_names]
     was_training = model.training
     classifier = ZeroShotImuClassificationPipeline(
         model=model, tokenizer=processor.tokenizer, feature_extractor=processor.feature_extractor
     )
     try:
         results = classifier(
-            list(data.windows), candidate_labels=texts, hypothesis_template=list(TEMPLATES), layout=data.layout,
+            list(data.windows), candidate_labels=texts, hypothesis_template=list(templates), layout=data.layout,
             whole=True, batch_size=batch_size,
         )  # fmt: skip
     finally:

@@ -1,0 +1,89 @@
+"""What a pre-trained Multi^3Net does without labels: zero-shot classification of the real benchmarks and retrieval on
+a held-out synthetic split, under fixed, declared protocols.
+
+Zero-shot (no label of the real data is used):
+
+- BasicMotions: its 40 test windows (the official split; only its 40 training windows ever choose a checkpoint during
+  pre-training) and all 80 for reference; seglearn's wrist exercises: all 1,737 five-second windows of 10 subjects;
+- each window whole, resampled to the model's rate, declared with its dataset's layout (units, rate, gravity);
+- prompts: ``"class names"``, each class's name in words in the four templates of :data:`class_prompts.TEMPLATES`
+  (the default), and ``"label strings"``, the datasets' labels as they are ("badminton", "PEN"), UniMTS's protocol.
+
+Retrieval on a corpus split the model was not trained on (split by motion): one caption per window (its first) against
+every window; ``instance`` counts a hit only for the window the caption describes, ``activity`` for any window of the
+same activity. Recall@1/5/10 and MRR, text-to-IMU and IMU-to-text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+PROMPT_SETS = ("class names", "label strings")
+
+
+def zero_shot_on_benchmarks(model, processor, prompts: str = "class names") -> dict[str, float]:
+    """Accuracy and macro-F1 of zero-shot classification on BasicMotions (test, all) and the wrist exercises."""
+    from ..data.real_benchmarks import load_basic_motions, load_wrist_exercises
+    from .class_prompts import CLASS_TEXTS, zero_shot_scores
+    from .metrics import load_metric
+
+    if prompts not in PROMPT_SETS:
+        raise ValueError(f"prompts must be one of {PROMPT_SETS}, got {prompts!r}.")
+    basic_motions = load_basic_motions()
+    datasets = {
+        "basic_motions_test": ("basic_motions", basic_motions.windows(["test"])),
+        "basic_motions_all": ("basic_motions", basic_motions.windows()),
+        "wrist_exercises": ("wrist_exercises", load_wrist_exercises()),
+    }
+    accuracy, macro_f1 = load_metric("accuracy"), load_metric("macro_f1")
+    results = {}
+    for name, (benchmark, data) in datasets.items():
+        if prompts == "class names":
+            scores = zero_shot_scores(model, processor, data, class_texts=CLASS_TEXTS[benchmark])
+        else:
+            as_given = {label: label for label in data.label_names}
+            scores = zero_shot_scores(model, processor, data, class_texts=as_given, templates=("{}",))
+        predicted = scores.argmax(axis=1)
+        results[f"{name}_accuracy"] = accuracy.compute(predictions=predicted, references=data.labels)["accuracy"]
+        results[f"{name}_macro_f1"] = macro_f1.compute(predictions=predicted, references=data.labels)["macro_f1"]
+    return results
+
+
+def synthetic_retrieval(model, processor, corpus_split, max_windows: int = 512, seed: int = 0) -> dict[str, float]:
+    """Recall@k and MRR, both ways, of a corpus split's first captions against its windows (see the module
+    docstring), on at most ``max_windows`` windows (a seeded choice), each window's clean wrist channels."""
+    import torch
+
+    from ..sensors import DeviceLayout
+    from .retrieval import retrieval_metrics
+
+    if len(corpus_split) > max_windows:
+        corpus_split = corpus_split.shuffle(seed=seed).select(range(max_windows))
+    rows = corpus_split.with_format("numpy")
+    site = "left_wrist" if "left_wrist" in rows[0]["sensor_sites"] else rows[0]["sensor_sites"][0]
+    layout = DeviceLayout.from_dict(rows[0])
+    columns = [i for i, name in enumerate(layout.channel_names) if name.startswith(f"{site}_")]
+    windows = np.stack([np.asarray(row["imu"])[:, columns] for row in rows])
+    wrist = layout.replace(channel_names=tuple(layout.channel_names[i] for i in columns))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            inputs = processor.feature_extractor(list(windows), layout=wrist, whole=True)
+            imu = model.get_imu_features(**inputs).pooler_output.numpy()
+            captions = [str(row["captions"][0]) for row in rows]
+            tokens = processor.tokenizer(captions, padding=True, truncation=True, return_tensors="pt")
+            text = model.get_text_features(**tokens).pooler_output.numpy()
+    finally:
+        model.train(was_training)
+    activities = [str(row["activity"]) for row in rows]
+    results: dict[str, Any] = {}
+    for level, labels in (("instance", list(range(len(rows)))), ("activity", activities)):
+        for key, value in retrieval_metrics(text, labels, imu, labels).items():
+            results[f"{level}_{key}"] = value
+    return results
+
+
+__all__ = ["PROMPT_SETS", "synthetic_retrieval", "zero_shot_on_benchmarks"]
