@@ -191,3 +191,20 @@ def test_sensor_variety_tells_the_model_what_it_made():
     ids = channel_ids(out.channel_names[0], out.gravity[0])
     expected = "linear_acc" if out.gravity[0] == "remove" else "acc"
     assert ids[0][1] == SENSOR_ROWS.index(expected)
+
+
+def test_excluded_activities_leave_every_split(corpus):
+    from imu_foundation.pretraining import load_corpus, without_activities
+
+    full = load_corpus(str(corpus))
+    present = sorted({str(a) for split in full.values() for a in split.unique("activity")})
+    excluded = present[:2]
+    kept = without_activities(full, f" {excluded[0]} ,{excluded[1]}")
+    for name, split in kept.items():
+        remaining = {str(a) for a in split.unique("activity")}
+        assert not remaining & set(excluded)
+        expected = sum(str(a) not in excluded for a in full[name]["activity"])
+        assert len(split) == expected
+    assert without_activities(full, "") is full
+    with pytest.raises(ValueError, match="does not hold"):
+        without_activities(full, "juggling")

@@ -49,6 +49,8 @@ class PretrainingArguments:
         config_overrides: JSON object of config fields to change, e.g. ``'{"reconstruction_loss_weight": 0}'``.
         train_split / eval_split: the corpus splits (``eval_split`` may be absent from the corpus).
         max_eval_windows: evaluate on at most this many windows of ``eval_split`` (seeded choice).
+        exclude_activities: comma-separated activities left out of every split (the novel-activity study: the
+            model never sees them, then is asked about them zero-shot).
         sensor_variety: JSON object of :class:`SensorVariety` fields; ``"none"`` trains on clean windows of all sites.
         select_on_basic_motions: at each evaluation, score zero-shot accuracy on BasicMotions' 40 training windows
             (class-name prompts) and keep the best checkpoint at the end.
@@ -65,6 +67,7 @@ class PretrainingArguments:
     train_split: str = "train"
     eval_split: str = "validation"
     max_eval_windows: int = 512
+    exclude_activities: str = field(default="", metadata={"help": "comma-separated activities left out of training"})
     sensor_variety: str = field(default="{}", metadata={"help": "JSON of SensorVariety fields, or 'none'"})
     select_on_basic_motions: bool = field(
         default=True, metadata={"help": "keep the checkpoint with the best zero-shot accuracy on BasicMotions' train"}
@@ -112,6 +115,18 @@ def load_corpus(source: str):
     if not isinstance(corpus, datasets.DatasetDict):
         corpus = datasets.DatasetDict({"train": corpus})
     return corpus.with_format("numpy")
+
+
+def without_activities(corpus, activities: str):
+    """``corpus`` without the windows of the comma-separated ``activities`` (each must occur in it)."""
+    excluded = {name.strip() for name in activities.split(",") if name.strip()}
+    if not excluded:
+        return corpus
+    present = {str(a) for split in corpus.values() for a in split.unique("activity")}
+    unknown = sorted(excluded - present)
+    if unknown:
+        raise ValueError(f"--exclude_activities names {unknown}, which the corpus does not hold: {sorted(present)}.")
+    return corpus.filter(lambda activity: str(activity) not in excluded, input_columns="activity")
 
 
 def build_model_and_processor(model: str, overrides: dict[str, Any]):
@@ -162,7 +177,7 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
                 build_pretraining_corpus(
                     args.corpus, args.corpus_windows, pose_fps, training_args.seed, num_proc=available_cpus()
                 )
-    corpus = load_corpus(args.corpus)
+    corpus = without_activities(load_corpus(args.corpus), args.exclude_activities)
     if args.train_split not in corpus:
         raise ValueError(f"the corpus has no split {args.train_split!r}; it has {list(corpus)}.")
     set_seed(training_args.seed)  # before the model exists: its initial weights depend on the seed
@@ -266,4 +281,5 @@ __all__ = [
     "load_corpus",
     "main",
     "pretrain",
+    "without_activities",
 ]
