@@ -208,3 +208,35 @@ def test_excluded_activities_leave_every_split(corpus):
     assert without_activities(full, "") is full
     with pytest.raises(ValueError, match="does not hold"):
         without_activities(full, "juggling")
+
+
+def test_a_finished_run_ships_as_a_checkpoint_with_measured_results(corpus, tmp_path):
+    from transformers import AutoModel, AutoProcessor
+
+    from imu_foundation.pipelines import load_pipeline
+    from imu_foundation.pretraining import ship_pretrained
+
+    run, shipped = tmp_path / "run", tmp_path / "shipped"
+    with pytest.raises(FileNotFoundError, match="holds no pre-training run"):
+        ship_pretrained(run, shipped)
+    assert run_script(arguments(corpus, run)).returncode == 0
+    scores = ship_pretrained(run, shipped, remake="python training/make_pretrained.py")
+    files = {p.name for p in shipped.iterdir()}
+    assert {"config.json", "model.safetensors", "processor_config.json", "README.md", "results.json"} <= files
+    assert not [name for name in files if name.endswith(".py") or name.startswith("checkpoint-")]
+    card = (shipped / "README.md").read_text()
+    assert "python training/make_pretrained.py" in card and "model-index" in card
+    assert f"{scores['basic_motions_test_accuracy']:.3f}" in card
+    assert 0 <= scores["retrieval_instance_text_to_imu_recall@1"] <= scores["retrieval_instance_text_to_imu_recall@10"]
+    # the shipped weights are the run's final (selected) weights
+    assert all(torch.equal(weights(run)[k], weights(shipped)[k]) for k in weights(run))
+    model, processor = AutoModel.from_pretrained(shipped), AutoProcessor.from_pretrained(shipped)
+    assert model.config.projection_dim and processor.feature_extractor.sampling_rate == 30
+    classifier = load_pipeline("zero-shot-imu-classification", model=shipped)
+    names = [f"wrist_{s}_{a}" for s in ("acc", "gyro") for a in "xyz"]
+    still = np.tile([0.0, 0.0, 9.81, 0.0, 0.0, 0.0], (60, 1)).astype(np.float32)
+    result = classifier(still, candidate_labels=["standing", "running"], sampling_rate=30, channel_names=names)
+    assert {r["label"] for r in result} == {"standing", "running"}
+    with pytest.raises(FileExistsError):
+        ship_pretrained(run, shipped)  # never replaced unasked
+    ship_pretrained(run, shipped, overwrite=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,46 +132,67 @@ def hardware() -> str:
     return f"{device}, {torch.get_num_threads()} torch threads, torch {torch.__version__}"
 
 
-def pretrained_model_card(model, corpus, args, training_args, metrics: dict[str, Any]) -> ModelCard:
-    """The card a pre-training run writes next to its checkpoint (results are added by the evaluation later)."""
+def pretrained_model_card(
+    model,
+    corpus_sizes: dict[str, int],
+    args,
+    training: dict[str, Any],
+    train_runtime_s: float,
+    results: Sequence[CardResult] = (),
+    remake: str | None = None,
+    feature_extractor=None,
+) -> ModelCard:
+    """The card of a pre-trained Multi^3Net.
+
+    Args:
+        corpus_sizes: windows per split of the corpus it was trained on.
+        args: the run's ``PretrainingArguments``; ``training``: its ``TrainingArguments`` as a dict.
+        results: measured numbers with their protocols (``ship_pretrained`` measures them).
+        remake: the command that remakes the checkpoint.
+    """
     config = model.config
-    corpus_card = json.dumps({split: len(data) for split, data in corpus.items()})
     selection = "the last step"
     if args.select_on_basic_motions:
         selection = "the checkpoint with the best zero-shot accuracy on BasicMotions' 40 training windows"
-    training = f"""
-- **Data:** the synthetic corpus `{args.corpus}` ({corpus_card} windows): motions of the package's generated,
-  captioned motion library (not motion capture, not AMASS), IMU simulated on the embedded SMPL-format body.
+    excluded = f" Left out: {args.exclude_activities}." if args.exclude_activities else ""
+    text = f"""
+- **Data:** the synthetic corpus `{args.corpus}` ({json.dumps(corpus_sizes)} windows): motions of the package's
+  generated, captioned motion library (not motion capture, not AMASS), IMU simulated on the embedded SMPL-format
+  body.{excluded}
 - **Sensor variety:** `{args.sensor_variety}` (see `imu_foundation.data.augmentation.SensorVariety`).
 - **Losses:** text-IMU {config.text_imu_loss_weight:g}, text-pose {config.text_pose_loss_weight:g}, IMU-pose
   {config.imu_pose_loss_weight:g} (InfoNCE), Pose2IMU {config.pose2imu_loss_weight:g}, reconstruction
   {config.reconstruction_loss_weight:g}.
-- **Optimisation:** {training_args.max_steps} steps, batch {training_args.per_device_train_batch_size} x
-  {training_args.world_size} process(es), learning rate {training_args.learning_rate:g}, seed {training_args.seed}.
-- **Time and hardware:** {metrics.get("train_runtime", 0) / 60:.1f} min on {hardware()}.
+- **Optimisation:** {training["max_steps"]} steps, batch {training["per_device_train_batch_size"]} per process,
+  learning rate {training["learning_rate"]:g} ({training["lr_scheduler_type"]}), seed {training["seed"]}.
+- **Time and hardware:** {train_runtime_s / 60:.1f} min of training on {hardware()}.
 - **Model selection:** {selection}.
 """
+    if remake:
+        text += f"- **Remake it:** `{remake}`\n"
     content = CardContent(
         title="Multi^3Net (imu-foundation), pre-trained on simulated IMU",
         summary="A joint text-pose-IMU encoder: IMU windows and sentences in one embedding space, for zero-shot "
         "activity recognition, text-to-IMU retrieval and fine-tuning with few labels.",
         model_name="multi3net",
-        training=training,
-        limitations="Trained on generated motions only; docs/results.md of the package says what it does on real data.",
+        training=text,
+        limitations=LIMITATIONS_PRETRAINED,
         usage=USAGE_PRETRAINED,
         pipeline_tag="zero-shot-classification",
+        results=list(results),
         extra_tags=["multi3net", "zero-shot", "text-imu"],
     )
-    return build_model_card(content, _extractor(model, training_args))
+    return build_model_card(content, feature_extractor)
 
 
-def _extractor(model, training_args):
-    from .models.multi3net import Multi3NetProcessor
-
-    try:
-        return Multi3NetProcessor.from_pretrained(training_args.output_dir).feature_extractor
-    except OSError:
-        return None
+LIMITATIONS_PRETRAINED = """
+- Trained on generated motions of a motion library only (no motion capture): activities outside the library, and the
+  way real people vary them, are known only through the text tower's sense of words. docs/results.md of the package
+  measures it on real data against simple supervised baselines.
+- The body is the package's embedded SMPL-format default, not a licensed SMPL model; the sensors are simulated
+  (MEMS error model, mounting spread), not recorded.
+- Zero-shot accuracy depends on how classes are worded; the results above use fixed class-name prompts.
+"""
 
 
 USAGE_PRETRAINED = """

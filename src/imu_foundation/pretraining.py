@@ -214,7 +214,11 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
     metrics = {**train_result.metrics, **(trainer.evaluate() if eval_dataset is not None else {})}
     trainer.save_model()
     if training_args.should_save:
-        card = pretrained_model_card(model, corpus, args, training_args, metrics)
+        sizes = {split: len(data) for split, data in corpus.items()}
+        training = json.loads(training_args.to_json_string())
+        card = pretrained_model_card(
+            model, sizes, args, training, metrics.get("train_runtime", 0.0), feature_extractor=extractor
+        )
         card.save(Path(training_args.output_dir) / "README.md")
     finish_run(training_args.output_dir, metrics, training_args.should_save)
     return metrics
@@ -231,6 +235,74 @@ def _with_collator(get_loader, trainer, collator):
             trainer.data_collator = original
 
     return get_eval_dataloader
+
+
+ZERO_SHOT_PROTOCOL = "zero-shot, no labels; class-name prompts in 4 templates; each window whole"
+RETRIEVAL_PROTOCOL = "first caption of each of {n} held-out windows against those windows (left wrist)"
+
+
+def measured_results(model, processor, validation, max_windows: int = 512) -> tuple[dict[str, float], list]:
+    """What a pre-trained model does without labels (``evaluation.zero_shot_benchmarks``), as scores and as
+    :class:`~.model_cards.CardResult` rows."""
+    from .evaluation.zero_shot_benchmarks import synthetic_retrieval, zero_shot_on_benchmarks
+    from .model_cards import CardResult
+
+    scores = zero_shot_on_benchmarks(model, processor, "class names")
+    rows = []
+    for key, name, kind in (
+        ("basic_motions_test", "BasicMotions, official test split (40 windows)", "basic_motions"),
+        ("basic_motions_all", "BasicMotions, all 80 windows", "basic_motions"),
+        ("wrist_exercises", "seglearn wrist exercises (1,737 windows, 10 subjects)", "wrist_exercises"),
+    ):
+        for metric in ("accuracy", "macro_f1"):
+            value = scores[f"{key}_{metric}"]
+            rows.append(CardResult("zero-shot-classification", name, kind, metric, value, ZERO_SHOT_PROTOCOL))
+    if validation is not None and len(validation):
+        retrieval = synthetic_retrieval(model, processor, validation, max_windows=max_windows)
+        scores.update({f"retrieval_{key}": value for key, value in retrieval.items()})
+        protocol = RETRIEVAL_PROTOCOL.format(n=min(len(validation), max_windows))
+        for key in ("instance_text_to_imu_recall@1", "instance_text_to_imu_recall@10", "instance_imu_to_text_mrr"):
+            value = retrieval[key]
+            task, dataset = "text-to-imu-retrieval", "held-out synthetic split"
+            rows.append(CardResult(task, dataset, "synthetic", key, value, protocol))
+    return scores, rows
+
+
+def ship_pretrained(run_dir: str | Path, destination: str | Path, remake: str | None = None, overwrite: bool = False):
+    """Writes a finished pre-training run's model into ``destination`` as a checkpoint to ship: config, safetensors,
+    processor and a card with the results measured here (:func:`measured_results`) and the ``remake`` command.
+    Only the weights that were trained are written (the frozen text tower loads from its own package); the
+    model's Python files are left out (``push_to_hub`` adds them for ``trust_remote_code``). Returns the scores."""
+    from .model_cards import pretrained_model_card
+    from .models.multi3net import Multi3NetModel, Multi3NetProcessor
+    from .outputs import building_folder
+    from .runs import RUN_FILE
+    from .trainer import TRAINING_ARGS_JSON
+
+    run_dir = Path(run_dir)
+    record_file = run_dir / RUN_FILE
+    if not record_file.is_file():
+        raise FileNotFoundError(f"{run_dir} holds no pre-training run ({RUN_FILE} is missing).")
+    record = json.loads(record_file.read_text())
+    if record.get("task") != "pretraining" or record.get("status") != "complete":
+        raise ValueError(f"{run_dir} is not a finished pre-training run: {record.get('task')}, {record.get('status')}.")
+    args = PretrainingArguments(**record["arguments"])
+    training = json.loads((run_dir / TRAINING_ARGS_JSON).read_text())
+    model, processor = Multi3NetModel.from_pretrained(run_dir).eval(), Multi3NetProcessor.from_pretrained(run_dir)
+    corpus = without_activities(load_corpus(args.corpus), args.exclude_activities)
+    validation = corpus[args.eval_split] if args.eval_split in corpus else None
+    scores, rows = measured_results(model, processor, validation)
+    sizes = {split: len(data) for split, data in corpus.items()}
+    runtime = record.get("results", {}).get("train_runtime", 0.0)
+    card = pretrained_model_card(model, sizes, args, training, runtime, rows, remake, processor.feature_extractor)
+    with building_folder(destination, "a shipped checkpoint", overwrite=overwrite) as folder:
+        model.save_pretrained(folder)
+        processor.save_pretrained(folder)
+        for code in folder.glob("*.py"):  # written just now by save_pretrained, into the package's own folder
+            code.unlink()
+        card.save(folder / "README.md")
+        (folder / "results.json").write_text(json.dumps({"scores": scores, "run": record}, indent=2) + "\n")
+    return scores
 
 
 class Multi3NetPretrainer(SafetensorsTrainer):
@@ -280,6 +352,8 @@ __all__ = [
     "build_pretraining_corpus",
     "load_corpus",
     "main",
+    "measured_results",
     "pretrain",
+    "ship_pretrained",
     "without_activities",
 ]
