@@ -380,3 +380,23 @@ def test_few_shot_plot_checks_its_input(tmp_path):
         save_few_shot_plot({}, tmp_path / "x.png")
     path = save_few_shot_plot({"a": {"m": [(1, 0.5, 0.1), (5, 0.8, 0.05)]}}, tmp_path / "x.png", chance={"a": 0.25})
     assert path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_fine_tuned_models_join_the_study_and_need_a_shipped_checkpoint(monkeypatch, tmp_path):
+    from imu_foundation import pretrained
+
+    assert {"multi3net_frozen", "multi3net_finetuned", "multi3net_scratch", "img2imu_imagenet_frozen"} <= set(
+        study.METHODS
+    )
+    data = {"basic_motions": study.DATASETS["basic_motions"]()}
+    monkeypatch.setitem(
+        study.METHODS, "tiny_finetuned", study.MethodEntry(study.fine_tuned("multi3net-tiny", "finetune"), "tiny")
+    )
+    protocol = study.StudyProtocol(shots=(2,), folds=2, seeds=(0,))
+    result = study.run_study(data, ["tiny_finetuned"], protocol, progress=False)
+    assert len(result.runs) == 2 and all(0.0 <= run["macro_f1"] <= 1.0 for run in result.runs)
+    again = study.run_study(data, ["tiny_finetuned"], protocol, progress=False)
+    assert [r["macro_f1"] for r in again.runs] == [r["macro_f1"] for r in result.runs]  # seeded
+    monkeypatch.setattr(pretrained, "_FOLDER", tmp_path)  # an installation without a shipped checkpoint
+    with pytest.raises(FileNotFoundError, match="No shipped checkpoint"):
+        study.run_study(data, ["multi3net_frozen"], protocol, progress=False)

@@ -88,6 +88,43 @@ register_method(
     "1D CNN (FCN) from random init",
 )
 
+
+def fine_tuned(model: str, mode: str, pretrained_weights: str | None = None) -> MethodFactory:
+    """A factory of :class:`~imu_foundation.finetuning.FewShotClassifier` (a new head on ``model``, trained with the
+    ``Trainer`` on the shots; ``mode`` ``"frozen"`` trains the head only). ``model="pretrained"`` is the shipped
+    checkpoint; its absence stops the study before any training."""
+
+    def factory(dataset: str, layout: DeviceLayout, seed: int) -> FewShotEstimator:
+        from ..finetuning import FewShotClassifier
+        from ..pretrained import pretrained_path
+
+        source = str(pretrained_path()) if model == "pretrained" else model
+        return FewShotClassifier(model=source, mode=mode, pretrained_weights=pretrained_weights, seed=seed)
+
+    return factory
+
+
+register_method(
+    "multi3net_frozen",
+    fine_tuned("pretrained", "frozen"),
+    "Multi^3Net pre-trained on simulated IMU (shipped), encoder frozen, new head",
+)
+register_method(
+    "multi3net_finetuned",
+    fine_tuned("pretrained", "finetune"),
+    "Multi^3Net pre-trained on simulated IMU (shipped), fine-tuned",
+)
+register_method(
+    "multi3net_scratch",
+    fine_tuned("multi3net-small", "finetune"),
+    "Multi^3Net architecture from random init (what pre-training adds)",
+)
+register_method(
+    "img2imu_imagenet_frozen",
+    fine_tuned("img2imu-efficientnet-lite0", "frozen", "imagenet"),
+    "Img2Imu: ImageNet EfficientNet-Lite0 on spectrograms, frozen, new head",
+)
+
 # The real benchmarks of the study: name -> loader of all its windows (every split pooled).
 DATASETS: dict[str, Callable[[], LabelledWindows]] = {
     # 80 whole ten-second recordings at 10 Hz; no subject ids, so folds hold out recordings.
