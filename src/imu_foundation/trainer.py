@@ -149,7 +149,7 @@ class SafetensorsTrainer(Trainer):
         return (loss, outputs) if return_outputs else loss
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        if "loss" in logs and self._loss_term_steps:
+        if "loss" in logs and self._loss_terms:  # models without loss terms (classifiers) log the total only
             names = sorted(self._loss_terms)
             means = torch.stack([self._loss_terms[n] for n in names]) / self._loss_term_steps
             means = self.accelerator.reduce(means.to(self.args.device), reduction="mean")

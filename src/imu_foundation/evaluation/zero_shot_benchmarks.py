@@ -23,29 +23,42 @@ import numpy as np
 PROMPT_SETS = ("class names", "label strings")
 
 
-def zero_shot_on_benchmarks(model, processor, prompts: str = "class names") -> dict[str, float]:
-    """Accuracy and macro-F1 of zero-shot classification on BasicMotions (test, all) and the wrist exercises."""
+def benchmark_windows() -> dict[str, tuple[str, Any]]:
+    """The protocol's datasets: name -> (benchmark of its class prompts, :class:`LabelledWindows`)."""
     from ..data.real_benchmarks import load_basic_motions, load_wrist_exercises
-    from .class_prompts import CLASS_TEXTS, zero_shot_scores
-    from .metrics import load_metric
 
-    if prompts not in PROMPT_SETS:
-        raise ValueError(f"prompts must be one of {PROMPT_SETS}, got {prompts!r}.")
     basic_motions = load_basic_motions()
-    datasets = {
+    return {
         "basic_motions_test": ("basic_motions", basic_motions.windows(["test"])),
         "basic_motions_all": ("basic_motions", basic_motions.windows()),
         "wrist_exercises": ("wrist_exercises", load_wrist_exercises()),
     }
+
+
+def zero_shot_predictions(model, processor, data, benchmark: str, prompts: str = "class names") -> np.ndarray:
+    """``(N,)`` predicted class indices of ``data`` (a benchmark's :class:`LabelledWindows`) with ``prompts``."""
+    from .class_prompts import CLASS_TEXTS, zero_shot_scores
+
+    if prompts not in PROMPT_SETS:
+        raise ValueError(f"prompts must be one of {PROMPT_SETS}, got {prompts!r}.")
+    if prompts == "class names":
+        scores = zero_shot_scores(model, processor, data, class_texts=CLASS_TEXTS[benchmark])
+    else:
+        as_given = {label: label for label in data.label_names}
+        scores = zero_shot_scores(model, processor, data, class_texts=as_given, templates=("{}",))
+    return scores.argmax(axis=1)
+
+
+def zero_shot_on_benchmarks(model, processor, prompts: str = "class names") -> dict[str, float]:
+    """Accuracy and macro-F1 of zero-shot classification on BasicMotions (test, all) and the wrist exercises."""
+    from .metrics import load_metric
+
+    if prompts not in PROMPT_SETS:
+        raise ValueError(f"prompts must be one of {PROMPT_SETS}, got {prompts!r}.")
     accuracy, macro_f1 = load_metric("accuracy"), load_metric("macro_f1")
     results = {}
-    for name, (benchmark, data) in datasets.items():
-        if prompts == "class names":
-            scores = zero_shot_scores(model, processor, data, class_texts=CLASS_TEXTS[benchmark])
-        else:
-            as_given = {label: label for label in data.label_names}
-            scores = zero_shot_scores(model, processor, data, class_texts=as_given, templates=("{}",))
-        predicted = scores.argmax(axis=1)
+    for name, (benchmark, data) in benchmark_windows().items():
+        predicted = zero_shot_predictions(model, processor, data, benchmark, prompts)
         results[f"{name}_accuracy"] = accuracy.compute(predictions=predicted, references=data.labels)["accuracy"]
         results[f"{name}_macro_f1"] = macro_f1.compute(predictions=predicted, references=data.labels)["macro_f1"]
     return results
@@ -86,4 +99,10 @@ def synthetic_retrieval(model, processor, corpus_split, max_windows: int = 512, 
     return results
 
 
-__all__ = ["PROMPT_SETS", "synthetic_retrieval", "zero_shot_on_benchmarks"]
+__all__ = [
+    "PROMPT_SETS",
+    "benchmark_windows",
+    "synthetic_retrieval",
+    "zero_shot_on_benchmarks",
+    "zero_shot_predictions",
+]

@@ -51,7 +51,8 @@ def load_pipeline(
 
     Args:
         task: ``"zero-shot-imu-classification"`` or ``"imu-feature-extraction"``.
-        model: a checkpoint folder or Hub id (with its tokenizer and feature extractor).
+        model: a checkpoint folder or Hub id (with its tokenizer and feature extractor), or a loaded model (then
+            pass ``tokenizer=`` and ``feature_extractor=`` too).
         device: ``"cpu"``, ``"cuda"``, a GPU index, ... (default: transformers' choice).
         kwargs: passed to ``transformers.pipeline``.
     """
@@ -59,7 +60,9 @@ def load_pipeline(
 
     if task not in PIPELINES:
         raise ValueError(f"task must be one of {sorted(PIPELINES)}, got {task!r}.")
-    return pipeline(task, model=str(model) if model is not None else default_model(), device=device, **kwargs)
+    if model is None or isinstance(model, str | Path):
+        model = str(model) if model is not None else default_model()
+    return pipeline(task, model=model, device=device, **kwargs)
 
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The ``imu-foundation demo`` command end to end on real data, and the wrist-exercise loader."""
+"""The ``imu-foundation probe-imagenet`` command end to end on real data, and the wrist-exercise loader."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def demo_run(tmp_path_factory):
     output_dir = tmp_path_factory.mktemp("demo")
     stdout = io.StringIO()
     with contextlib.redirect_stdout(stdout):
-        status = main(["demo", "--output-dir", str(output_dir), *QUICK])
+        status = main(["probe-imagenet", "--output-dir", str(output_dir), *QUICK])
     return output_dir, status, stdout.getvalue()
 
 
@@ -73,7 +73,7 @@ def test_demo_prints_protocol_and_macro_f1(demo_run):
 def test_demo_refuses_to_overwrite(demo_run, capsys):
     output_dir, _, _ = demo_run
     before = {name: (output_dir / name).stat().st_mtime_ns for name in RESULT_FILES.values()}
-    assert main(["--output-dir", str(output_dir), *QUICK]) == 1  # no subcommand: demo
+    assert main(["probe-imagenet", "--output-dir", str(output_dir), *QUICK]) == 1
     assert "--overwrite" in capsys.readouterr().err
     assert {name: (output_dir / name).stat().st_mtime_ns for name in RESULT_FILES.values()} == before
 
@@ -81,7 +81,7 @@ def test_demo_refuses_to_overwrite(demo_run, capsys):
 def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
     (tmp_path / "spectrograms.png").write_bytes(b"old")
     (tmp_path / "notes.txt").write_text("mine")
-    assert main(["demo", "--output-dir", str(tmp_path), "--no-untrained-control", "--overwrite", *QUICK]) == 0
+    assert main(["probe-imagenet", "--output-dir", str(tmp_path), "--no-untrained-control", "--overwrite", *QUICK]) == 0
     assert imread(tmp_path / "spectrograms.png").ndim == 3
     assert (tmp_path / "notes.txt").read_text() == "mine"
     assert "random weights" not in capsys.readouterr().out
@@ -89,7 +89,7 @@ def test_demo_overwrites_when_asked_and_keeps_other_files(tmp_path, capsys):
 
 def test_demo_rejects_impossible_shots_before_writing_anything(tmp_path, capsys):
     output_dir = tmp_path / "never"
-    assert main(["--output-dir", str(output_dir), "--max-windows", "20", "--shots", "10"]) == 2
+    assert main(["probe-imagenet", "--output-dir", str(output_dir), "--max-windows", "20", "--shots", "10"]) == 2
     error = capsys.readouterr().err
     assert "10 shots per class is too many" in error and error.count("\n") == 1
     assert not output_dir.exists()
