@@ -240,3 +240,19 @@ def test_a_finished_run_ships_as_a_checkpoint_with_measured_results(corpus, tmp_
     with pytest.raises(FileExistsError):
         ship_pretrained(run, shipped)  # never replaced unasked
     ship_pretrained(run, shipped, overwrite=True)
+
+
+@pytest.mark.parametrize("variant", ["multi3net-small", "multi3net-medium"])
+def test_each_pretraining_size_has_a_model_and_training_config(variant):
+    from imu_foundation import create_feature_extractor, create_model
+    from imu_foundation.factory import training_config
+
+    model, extractor = create_model(variant).eval(), create_feature_extractor(variant)
+    assert (extractor.sampling_rate, extractor.window_length) == (20, 200)  # the pre-training corpus' windows
+    watch = np.tile([0.0, 0.0, 9.81, 0.1, 0.0, 0.0], (200, 1)).astype(np.float32)
+    names = [f"wrist_{s}_{a}" for s in ("acc", "gyro") for a in "xyz"]
+    with torch.no_grad():
+        features = model.get_imu_features(**extractor(watch, sampling_rate=20, channel_names=names))
+    assert features.pooler_output.shape == (1, model.config.projection_dim)
+    training = training_config(f"pretrain-{variant}")
+    assert training["max_steps"] > 0 and training["eval_steps"] == training["save_steps"]
