@@ -209,7 +209,8 @@ def window_outputs(model, preprocessor, corpus, num_windows: int = ROUND_TRIP_WI
 
 
 def compare_corpora(local, loaded) -> int:
-    """Checks that two ``DatasetDict`` hold the same splits, features and rows; returns the rows compared.
+    """Checks that two ``DatasetDict`` hold the same splits, features and values (Arrow columns compared exactly);
+    returns the rows compared.
 
     Raises:
         ValueError: naming the split, column and first row that differ.
@@ -217,22 +218,23 @@ def compare_corpora(local, loaded) -> int:
     if list(local) != list(loaded):
         raise ValueError(f"splits differ: {list(local)} pushed, {list(loaded)} loaded back.")
     for name in local:
-        mine, theirs = local[name], loaded[name]
+        mine, theirs = local[name].flatten_indices(), loaded[name].flatten_indices()
         if mine.features != theirs.features or len(mine) != len(theirs):
             raise ValueError(f"split {name!r}: features or length differ ({len(mine)} vs {len(theirs)} rows).")
-        mine, theirs = mine.with_format("numpy"), theirs.with_format("numpy")
         for column in mine.column_names:
-            for index, (a, b) in enumerate(zip(mine[column], theirs[column], strict=True)):
-                if not _same_value(a, b):
-                    raise ValueError(f"split {name!r}, column {column!r}, row {index}: the loaded value differs.")
+            if not mine.data.column(column).equals(theirs.data.column(column)):
+                row = _first_difference(mine.with_format("numpy")[column], theirs.with_format("numpy")[column])
+                raise ValueError(f"split {name!r}, column {column!r}, row {row}: the loaded value differs.")
     return sum(len(split) for split in local.values())
 
 
-def _same_value(a: Any, b: Any) -> bool:
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+def _first_difference(mine, theirs) -> int | None:
+    """The first index where two columns (lists or arrays of values) differ."""
+    for index, (a, b) in enumerate(zip(mine, theirs, strict=True)):
         a, b = np.asarray(a), np.asarray(b)
-        return a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b)
-    return a == b
+        if a.dtype != b.dtype or a.shape != b.shape or not np.array_equal(a, b):
+            return index
+    return None
 
 
 def load_back(model_repo: str, corpus_repo: str, output_dir: str | Path, num_windows: int = ROUND_TRIP_WINDOWS) -> None:
