@@ -218,11 +218,12 @@ def compare_corpora(local, loaded) -> int:
     if list(local) != list(loaded):
         raise ValueError(f"splits differ: {list(local)} pushed, {list(loaded)} loaded back.")
     for name in local:
-        mine, theirs = local[name].flatten_indices(), loaded[name].flatten_indices()
+        mine, theirs = local[name], loaded[name]
         if mine.features != theirs.features or len(mine) != len(theirs):
             raise ValueError(f"split {name!r}: features or length differ ({len(mine)} vs {len(theirs)} rows).")
+        mine_table, their_table = mine.with_format("arrow")[:], theirs.with_format("arrow")[:]  # indices applied
         for column in mine.column_names:
-            if not mine.data.column(column).equals(theirs.data.column(column)):
+            if not mine_table.column(column).equals(their_table.column(column)):
                 row = _first_difference(mine.with_format("numpy")[column], theirs.with_format("numpy")[column])
                 raise ValueError(f"split {name!r}, column {column!r}, row {row}: the loaded value differs.")
     return sum(len(split) for split in local.values())
