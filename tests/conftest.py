@@ -17,14 +17,15 @@ def _seed_everything():
 
 
 # ------------------------------------------------------------------------------------------------------------------
-# A Hub-compatible server on loopback (tests/hub_server.py), for push_to_hub / from_pretrained / load_dataset tests.
+# The package's Hub-compatible server on loopback (imu_foundation.hub_server), for push_to_hub / from_pretrained /
+# load_dataset tests.
 # huggingface_hub reads HF_ENDPOINT and HF_HUB_OFFLINE at import, and this suite runs offline, so clients talk to it
 # from a subprocess: ``local_hub.run_client(code, home=tmp_path)``.
 # ------------------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def local_hub(tmp_path):
     """A fresh, empty loopback hub storing under ``tmp_path / "hub"``; fails the test on unhandled requests."""
-    from hub_server import LocalHub
+    from imu_foundation.hub_server import LocalHub
 
     with LocalHub(tmp_path / "hub") as hub:
         yield hub

@@ -1,4 +1,4 @@
-"""Publishing round trips over HTTP against the loopback Hub of tests/hub_server.py.
+"""Publishing round trips over HTTP against the package's loopback Hub (imu_foundation.hub_server).
 
 Clients run in a subprocess (``LocalHub.run_client``): huggingface_hub reads ``HF_ENDPOINT`` / ``HF_HUB_OFFLINE`` at
 import, and this suite runs offline. Everything goes over real HTTP to 127.0.0.1.
@@ -12,7 +12,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from hub_server import LocalHub, git_blob_id
+
+from imu_foundation.hub_server import LocalHub, git_blob_id
 
 TOKEN = {"Authorization": "Bearer hf_local_test_token"}
 

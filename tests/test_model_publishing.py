@@ -1,4 +1,4 @@
-"""Publishing models over HTTP to the loopback Hub (tests/hub_server.py) and loading them back by repo id.
+"""Publishing models over HTTP to the loopback Hub (imu_foundation.hub_server) and loading them back by repo id.
 
 Covers the two ways a user publishes: ``push_to_hub`` on a model and its processor, and the fine-tuning script's
 ``--push_to_hub`` (the transformers Trainer). Clients run in subprocesses wired to the local hub (see

@@ -6,6 +6,7 @@
     imu-foundation convert-body-model SMPL_NEUTRAL.pkl smpl_neutral.npz
     imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g
     imu-foundation retrieve --index outputs/index --build outputs/corpus --query "a person climbs stairs"
+    imu-foundation push runs/wrist --repo-id my-org/multi3net-wrist
 
 Bad input is one line on stderr and exit status 2; a refusal to overwrite results is exit status 1. Set
 ``IMU_FOUNDATION_DEBUG=1`` to see the traceback instead.
@@ -285,6 +286,28 @@ def _run_retrieve(args: argparse.Namespace) -> None:
     )
 
 
+def _add_push(commands) -> None:
+    push = _subcommand(
+        commands,
+        "push",
+        "publish a checkpoint folder or a corpus folder (save_to_disk) to the Hugging Face Hub, with its card",
+        "imu-foundation push runs/wrist --repo-id my-org/multi3net-wrist\n"
+        "  imu-foundation push corpora/library-20k --repo-id my-org/imu-library-20k --private",
+    )
+    push.add_argument("path", metavar="PATH", help="a checkpoint (config.json) or a corpus (dataset_dict.json) folder")
+    push.add_argument("--repo-id", required=True, help="the repo, namespace/name (created when missing)")
+    push.add_argument("--private", action="store_true", help="create the repo private (an existing repo keeps its own)")
+    push.add_argument("--token", default=None, help="Hub token (default: HF_TOKEN, or the one `hf auth login` stored)")
+    push.set_defaults(handler=_run_push)
+
+
+def _run_push(args: argparse.Namespace) -> None:
+    from .publishing import push_folder
+
+    pushed = push_folder(args.path, args.repo_id, private=args.private, token=args.token)
+    print(f"pushed the {pushed['kind']} {args.path} to {pushed['url']}: {', '.join(pushed['files'])}")
+
+
 _MODEL_HELP = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
 
 
@@ -319,6 +342,7 @@ SUBCOMMANDS: dict[str, Callable] = {
     "convert-body-model": _add_convert_body_model,
     "zero-shot": _add_zero_shot,
     "retrieve": _add_retrieve,
+    "push": _add_push,
 }
 
 

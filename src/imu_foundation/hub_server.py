@@ -1,7 +1,8 @@
-"""A Hugging Face Hub-compatible HTTP server on loopback, for tests that publish and download repos.
+"""The package's Hugging Face Hub-compatible HTTP server on loopback, for the demo and the tests that publish repos
+and download them back.
 
-The real Hub is unreachable from the test machines, and no installable server accepts uploads, so this module
-implements the part of the Hub's HTTP API that ``huggingface_hub`` 2.x, ``datasets`` and ``transformers`` call:
+The real Hub is unreachable offline, and no installable server accepts uploads, so this module implements the part of
+the Hub's HTTP API that ``huggingface_hub`` 2.x, ``datasets`` and ``transformers`` call:
 
 * repos: ``POST /api/repos/create``, ``DELETE /api/repos/delete``, ``PUT /api/{type}s/{repo}/settings``,
   ``GET /api/whoami-v2``, ``POST /api/validate-yaml`` (README metadata);
@@ -27,11 +28,14 @@ Storage is plain files under a folder: ``blobs/<sha256>`` holds every file conte
 ``repos/<type>/<namespace>/<name>.json`` holds a repo's branches and commits (each commit: parent, message, date
 and the full tree ``path -> sha256``). Commit ids are SHA-1 hex strings like git's, though not git's objects.
 
-Usage (the client must read ``HF_ENDPOINT`` at import, so tests run it in a subprocess)::
+Usage (the client reads ``HF_ENDPOINT`` at import, so clients run in a subprocess; the demo's publishing step does
+this through :func:`imu_foundation.publishing.hub_round_trip`)::
 
-    with LocalHub(tmp_path / "hub") as hub:
-        env = hub.client_env(tmp_path / "home")
-        subprocess.run([sys.executable, "-c", "..."], env=env, check=True)
+    with LocalHub(work_dir / "hub") as hub:
+        env = hub.client_env(work_dir / "home")
+        subprocess.run([sys.executable, "-m", "imu_foundation.cli", "push", "model", "--repo-id", "org/name"], env=env)
+
+``python -m imu_foundation.hub_server ROOT`` serves one by hand until Ctrl-C (then ``export HF_ENDPOINT=...``).
 """
 
 from __future__ import annotations
@@ -909,7 +913,7 @@ def _byte_range(header: str, size: int) -> tuple[int, int]:
 
 
 def main() -> None:
-    """``python tests/hub_server.py [ROOT]``: serve a local hub by hand (then ``export HF_ENDPOINT=...``)."""
+    """``python -m imu_foundation.hub_server [ROOT]``: serve a local hub by hand (then ``export HF_ENDPOINT=...``)."""
     root = Path(sys.argv[1] if len(sys.argv) > 1 else "local_hub")
     hub = LocalHub(root, verbose=True).start()
     print(f"local hub at {hub.url} storing under {root}; HF_HUB_DISABLE_XET=1 for uploads; Ctrl-C to stop", flush=True)
