@@ -57,10 +57,8 @@ def python_blocks(document: Path) -> list[tuple[int, str, str | None, bool]]:
         end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "```"), len(lines))
         if fence.group(1) == "python":
             above = lines[index - 1].strip() if index else ""
-            not_run = NOT_RUN.match(above)
-            blocks.append(
-                (index + 1, "\n".join(lines[index + 1 : end]), not_run and not_run["reason"], bool(CONTINUES.match(above)))
-            )
+            not_run, code = NOT_RUN.match(above), "\n".join(lines[index + 1 : end])
+            blocks.append((index + 1, code, not_run and not_run["reason"], bool(CONTINUES.match(above))))
         index = end + 1
     return blocks
 
