@@ -308,6 +308,69 @@ def _run_push(args: argparse.Namespace) -> None:
     print(f"pushed the {pushed['kind']} {args.path} to {pushed['url']}: {', '.join(pushed['files'])}")
 
 
+def _add_build_corpus(commands) -> None:
+    build = _subcommand(
+        commands,
+        "build-corpus",
+        "build the package's pre-training corpus: library motions simulated at every usual device site, 20 Hz, "
+        "10 s windows, captions and pose at the default model's pose rate; train / validation split by motion",
+        "imu-foundation build-corpus corpora/library-20k --windows 20000 --seed 0 --num-proc 2",
+    )
+    build.add_argument("output", metavar="OUTPUT", help="the corpus folder to write (save_to_disk)")
+    build.add_argument("--windows", type=_positive_int, required=True, help="number of windows in the corpus")
+    build.add_argument("--seed", type=int, default=0, help="seed of the motions and sensors (default: 0)")
+    build.add_argument("--num-proc", type=_positive_int, default=1, help="processes to simulate on (default: 1)")
+    build.add_argument("--overwrite", action="store_true", help="replace an OUTPUT this package wrote")
+    build.set_defaults(handler=_run_build_corpus)
+
+
+def _run_build_corpus(args: argparse.Namespace) -> None:
+    from .pretraining import DEFAULT_VARIANT, build_pretraining_corpus, pose_fps_of
+
+    pose_fps = pose_fps_of(DEFAULT_VARIANT)
+    path = build_pretraining_corpus(args.output, args.windows, pose_fps, args.seed, args.num_proc, args.overwrite)
+    print(f"wrote {args.windows} windows (pose at {pose_fps:g} fps, for {DEFAULT_VARIANT}) to {path}")
+
+
+def _add_evaluate(commands) -> None:
+    evaluate = _subcommand(
+        commands,
+        "evaluate",
+        "zero-shot accuracy and macro-F1 of a Multi^3Net checkpoint on the real benchmarks (BasicMotions, wrist "
+        "exercises) against chance, and with --corpus text-IMU retrieval on its held-out split",
+        "imu-foundation evaluate runs/small --corpus corpora/library-20k --json outputs/evaluate.json",
+    )
+    evaluate.add_argument("model", metavar="MODEL", help="Multi^3Net checkpoint folder or Hub id")
+    evaluate.add_argument("--corpus", default=None, help="a corpus folder / Hub id for retrieval on --split")
+    evaluate.add_argument("--split", default="validation", help="the corpus's held-out split (default: %(default)s)")
+    evaluate.add_argument(
+        "--prompts", choices=("class names", "label strings"), default="class names", help="(default: %(default)s)"
+    )
+    evaluate.add_argument("--json", default=None, help="write the scores to this JSON file")
+    evaluate.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
+    evaluate.set_defaults(handler=_run_evaluate)
+
+
+def _run_evaluate(args: argparse.Namespace) -> None:
+    import json
+    from pathlib import Path
+
+    from .evaluation.zero_shot_benchmarks import evaluate_checkpoint, results_table
+    from .outputs import refuse_to_overwrite
+
+    target = Path(args.json) if args.json else None
+    if target is not None and not args.overwrite:  # before any work
+        refuse_to_overwrite(target.parent, [target.name])
+    scores = evaluate_checkpoint(args.model, args.corpus, args.prompts, args.split)
+    print(f"{args.model}, prompts: {args.prompts}")
+    print(results_table(scores))
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        record = {"model": args.model, "corpus": args.corpus, "split": args.split, "prompts": args.prompts}
+        target.write_text(json.dumps({**record, "scores": scores}, indent=2) + "\n")
+        print(f"wrote {target}")
+
+
 _MODEL_HELP = "Multi^3Net checkpoint folder or Hub id (default: the pre-trained checkpoint shipped with the package)"
 
 
@@ -343,6 +406,8 @@ SUBCOMMANDS: dict[str, Callable] = {
     "zero-shot": _add_zero_shot,
     "retrieve": _add_retrieve,
     "push": _add_push,
+    "build-corpus": _add_build_corpus,
+    "evaluate": _add_evaluate,
 }
 
 

@@ -82,11 +82,22 @@ class PretrainingArguments:
         return SensorVariety(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
 
 
-def build_pretraining_corpus(path: str | Path, num_windows: int, pose_rate_hz: float, seed: int = 0, num_proc: int = 1):
+def build_pretraining_corpus(
+    path: str | Path,
+    num_windows: int,
+    pose_rate_hz: float,
+    seed: int = 0,
+    num_proc: int = 1,
+    overwrite: bool = False,
+):
     """Builds the package's pre-training corpus at ``path``: generated library motions (activity transitions, rests,
     varied captions), IMU simulated at :data:`CORPUS_SITES` on the embedded body, 20 Hz, 10 s windows half
-    overlapping, pose at ``pose_rate_hz``; 95 % train, 5 % validation, split by motion."""
+    overlapping, pose at ``pose_rate_hz``; 95 % train, 5 % validation, split by motion. An existing ``path`` is
+    refused before any work (replaced with ``overwrite`` only if the package wrote it)."""
     from .data.synthetic_corpus import CorpusSettings, LibrarySource, build_synthetic_corpus
+    from .outputs import check_replaceable
+
+    check_replaceable(path, overwrite)
 
     settings = CorpusSettings(
         sites=CORPUS_SITES, sampling_rate_hz=20.0, window_s=10.0, overlap=0.5, pose_rate_hz=pose_rate_hz
@@ -99,7 +110,17 @@ def build_pretraining_corpus(path: str | Path, num_windows: int, pose_rate_hz: f
         split_fractions={"train": 0.95, "validation": 0.05},
         num_proc=num_proc,
     )
-    return corpus.save_to_disk(path)
+    return corpus.save_to_disk(path, overwrite=overwrite)
+
+
+def pose_fps_of(model: str) -> float:
+    """The pose tower's frame rate of a ``hub_configs/`` variant, the rate its pre-training corpus stores pose at
+    (10 fps for a model folder, whose corpus the user chooses)."""
+    from .factory import get_variant, list_models
+
+    if model not in list_models():
+        return 10.0
+    return float(get_variant(model)["config"].get("pose_config", {}).get("fps", 10.0))
 
 
 def load_corpus(source: str):
@@ -166,12 +187,9 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
     check_launch(training_args.world_size)
     folder = inspect_run_folder(training_args.output_dir, args.resume, args.overwrite)
     if args.corpus_windows and not Path(args.corpus).exists():
-        from .factory import get_variant, list_models
         from .utils import available_cpus
 
-        pose_fps = 10.0
-        if args.model in list_models():
-            pose_fps = get_variant(args.model)["config"].get("pose_config", {}).get("fps", pose_fps)
+        pose_fps = pose_fps_of(args.model)
         with training_args.main_process_first(desc="building the pre-training corpus"):
             if training_args.process_index == 0:
                 build_pretraining_corpus(
@@ -353,6 +371,7 @@ __all__ = [
     "load_corpus",
     "main",
     "measured_results",
+    "pose_fps_of",
     "pretrain",
     "ship_pretrained",
     "without_activities",

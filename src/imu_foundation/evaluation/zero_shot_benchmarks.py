@@ -99,9 +99,67 @@ def synthetic_retrieval(model, processor, corpus_split, max_windows: int = 512, 
     return results
 
 
+def chance_levels() -> dict[str, float]:
+    """Accuracy of uniform guessing on each benchmark: one over its number of classes."""
+    from .class_prompts import CLASS_TEXTS
+
+    return {name: 1.0 / len(classes) for name, classes in CLASS_TEXTS.items()}
+
+
+def evaluate_checkpoint(
+    model: str, corpus: str | None = None, prompts: str = "class names", split: str = "validation"
+) -> dict[str, float]:
+    """The job of ``imu-foundation evaluate``: :func:`zero_shot_on_benchmarks` of a Multi^3Net checkpoint (a folder
+    or Hub id) and, given a ``corpus`` (folder or Hub id), :func:`synthetic_retrieval` on its ``split``, as
+    ``retrieval_*`` scores."""
+    from ..models.multi3net import Multi3NetModel, Multi3NetProcessor
+    from ..pretraining import load_corpus
+
+    if prompts not in PROMPT_SETS:  # before anything is loaded
+        raise ValueError(f"prompts must be one of {PROMPT_SETS}, got {prompts!r}.")
+    held_out = None
+    if corpus is not None:
+        splits = load_corpus(corpus)
+        if split not in splits:
+            raise ValueError(f"the corpus {corpus} has no split {split!r}; it has {list(splits)}.")
+        held_out = splits[split]
+    try:
+        network, processor = Multi3NetModel.from_pretrained(model).eval(), Multi3NetProcessor.from_pretrained(model)
+    except OSError as error:  # transformers' word for a folder or Hub id without a checkpoint
+        reason = str(error).strip().splitlines()[0]
+        raise FileNotFoundError(f"no Multi^3Net checkpoint at {model}: {reason}") from error
+    scores = zero_shot_on_benchmarks(network, processor, prompts)
+    if held_out is not None:
+        retrieval = synthetic_retrieval(network, processor, held_out)
+        scores.update({f"retrieval_{key}": value for key, value in retrieval.items()})
+    return scores
+
+
+def results_table(scores: dict[str, float]) -> str:
+    """The zero-shot scores of :func:`zero_shot_on_benchmarks` with the chance level of each benchmark, and any
+    ``retrieval_*`` scores, as aligned text."""
+    chance = chance_levels()
+    lines = [f"{'zero-shot':<22} {'accuracy':>9} {'macro-F1':>9} {'chance':>9}"]
+    for name, benchmark in (
+        ("basic_motions_test", "basic_motions"),
+        ("basic_motions_all", "basic_motions"),
+        ("wrist_exercises", "wrist_exercises"),
+    ):
+        accuracy, macro_f1 = scores[f"{name}_accuracy"], scores[f"{name}_macro_f1"]
+        lines.append(f"{name:<22} {accuracy:>9.3f} {macro_f1:>9.3f} {chance[benchmark]:>9.3f}")
+    retrieval = {key.removeprefix("retrieval_"): value for key, value in scores.items() if key.startswith("retrieval_")}
+    if retrieval:
+        lines.append("retrieval")
+        lines.extend(f"  {key:<34} {value:.3f}" for key, value in retrieval.items())
+    return "\n".join(lines)
+
+
 __all__ = [
     "PROMPT_SETS",
     "benchmark_windows",
+    "chance_levels",
+    "evaluate_checkpoint",
+    "results_table",
     "synthetic_retrieval",
     "zero_shot_on_benchmarks",
     "zero_shot_predictions",
