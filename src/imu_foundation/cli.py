@@ -6,6 +6,8 @@
     imu-foundation convert-body-model SMPL_NEUTRAL.pkl smpl_neutral.npz
     imu-foundation zero-shot walk.csv --labels walking running sitting --sampling-rate 50 --acc-units g
     imu-foundation retrieve --index outputs/index --build outputs/corpus --query "a person climbs stairs"
+    imu-foundation build-corpus corpora/pretrain-20k --windows 20000 --num-proc 2
+    imu-foundation evaluate runs/multi3net-small --corpus corpora/pretrain-20k
     imu-foundation push runs/wrist --repo-id my-org/multi3net-wrist
 
 Bad input is one line on stderr and exit status 2; a refusal to overwrite results is exit status 1. Set

@@ -155,11 +155,12 @@ def pretrained_model_card(
     if args.select_on_basic_motions:
         selection = "the checkpoint with the best zero-shot accuracy on BasicMotions' 40 training windows"
     excluded = f" Left out: {args.exclude_activities}." if args.exclude_activities else ""
+    variety = "the defaults" if args.sensor_variety.strip() == "{}" else f"`{args.sensor_variety}`"
     text = f"""
-- **Data:** the synthetic corpus `{args.corpus}` ({json.dumps(corpus_sizes)} windows): motions of the package's
-  generated, captioned motion library (not motion capture, not AMASS), IMU simulated on the embedded SMPL-format
-  body.{excluded}
-- **Sensor variety:** `{args.sensor_variety}` (see `imu_foundation.data.augmentation.SensorVariety`).
+- **Data:** the synthetic corpus `{Path(args.corpus).name}` ({json.dumps(corpus_sizes)} windows): motions of the
+  package's generated, captioned motion library (not motion capture, not AMASS), IMU simulated on the embedded
+  SMPL-format body.{excluded}
+- **Sensor variety:** {variety} (see `imu_foundation.data.augmentation.SensorVariety`).
 - **Losses:** text-IMU {config.text_imu_loss_weight:g}, text-pose {config.text_pose_loss_weight:g}, IMU-pose
   {config.imu_pose_loss_weight:g} (InfoNCE), Pose2IMU {config.pose2imu_loss_weight:g}, reconstruction
   {config.reconstruction_loss_weight:g}.

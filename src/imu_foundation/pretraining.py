@@ -279,7 +279,12 @@ def measured_results(model, processor, validation, max_windows: int = 512) -> tu
         retrieval = synthetic_retrieval(model, processor, validation, max_windows=max_windows)
         scores.update({f"retrieval_{key}": value for key, value in retrieval.items()})
         protocol = RETRIEVAL_PROTOCOL.format(n=min(len(validation), max_windows))
-        for key in ("instance_text_to_imu_recall@1", "instance_text_to_imu_recall@10", "instance_imu_to_text_mrr"):
+        for key in (
+            "activity_text_to_imu_recall@1",
+            "instance_text_to_imu_recall@1",
+            "instance_text_to_imu_recall@10",
+            "instance_imu_to_text_mrr",
+        ):
             value = retrieval[key]
             task, dataset = "text-to-imu-retrieval", "held-out synthetic split"
             rows.append(CardResult(task, dataset, "synthetic", key, value, protocol))

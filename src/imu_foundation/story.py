@@ -286,7 +286,13 @@ def publish_step(output: Path, report: Callable = print) -> dict:
     result = hub_round_trip(
         output / STORY_FILES["finetuned"], output / STORY_FILES["corpus"], output / STORY_FILES["hub"]
     )
-    report(f"   {json.dumps(result, default=str)[:400]}")
+    report(f"   Hub on loopback: {result['endpoint']} (the same code pushes to huggingface.co with a token)")
+    report(f"   pushed {result['model_repo']} ({len(result['model_files'])} files, card and remote code included)")
+    report(f"   pushed {result['corpus_repo']} ({result['rows_compared']} rows, parquet, dataset card)")
+    report(
+        f"   loaded back by repo id ({result['model_class']}, load_dataset): outputs on {result['windows_compared']} "
+        f"windows differ by at most {result['max_abs_difference']:g}; every row equal: {result['equal']}"
+    )
     return result
 
 
