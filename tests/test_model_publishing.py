@@ -53,10 +53,11 @@ import numpy as np
 import torch
 import imu_foundation
 from transformers import AutoFeatureExtractor, AutoModelForImageClassification
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, hf_hub_download
 
 local = sys.argv[1]
 files = sorted(HfApi().list_repo_files("org/img2imu-wrist"))
+card = open(hf_hub_download("org/img2imu-wrist", "README.md")).read()
 hub_model = AutoModelForImageClassification.from_pretrained("org/img2imu-wrist").eval()
 hub_extractor = AutoFeatureExtractor.from_pretrained("org/img2imu-wrist")
 local_model = AutoModelForImageClassification.from_pretrained(local).eval()
@@ -64,7 +65,7 @@ windows = np.random.default_rng(0).normal(0.0, 1.0, (2, 250, 6)).astype(np.float
 with torch.no_grad():
     diff = (hub_model(**hub_extractor(windows, sampling_rate=50)).logits
             - local_model(**hub_extractor(windows, sampling_rate=50)).logits).abs().max()
-print(json.dumps({"files": files, "diff": float(diff), "labels": hub_model.config.id2label}))
+print(json.dumps({"files": files, "diff": float(diff), "labels": hub_model.config.id2label, "card": card}))
 """
 
 
@@ -100,3 +101,6 @@ def test_finetuning_script_pushes_its_checkpoint(local_hub, tmp_path):
     assert not any(name.endswith((".bin", ".pkl", ".pt", ".pth")) for name in result["files"])  # safetensors only
     assert not any(name.startswith("checkpoint-") for name in result["files"]), result["files"]
     assert result["diff"] == 0.0 and result["labels"]["0"] == "PEN"
+    # the package's card (protocol, layout, results), not the Trainer's generated one
+    assert "## Sensor layout it expects" in result["card"] and "macro_f1" in result["card"]
+    assert result["card"] == (output / "README.md").read_text()

@@ -307,8 +307,17 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
 
         finetuned_model_card(model, preprocessor, family, args, training_args, results).save(output / "README.md")
     finish_run(training_args.output_dir, {k: v for k, v in scores.items() if k != "confusion_matrix"})
-    if training_args.push_to_hub:
-        trainer.push_to_hub()
+    if training_args.push_to_hub and training_args.should_save:
+        from .publishing import push_checkpoint
+
+        # The folder as saved, with the card written above (Trainer.push_to_hub would write its own over it).
+        repo_id = training_args.hub_model_id or Path(training_args.output_dir).name
+        push_checkpoint(
+            training_args.output_dir,
+            repo_id,
+            private=bool(training_args.hub_private_repo),
+            token=training_args.hub_token,
+        )
     return results
 
 
