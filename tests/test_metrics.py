@@ -46,6 +46,8 @@ def test_metric_input_errors_are_clear():
         accuracy_score([], [])
     with pytest.raises(ValueError, match="both be class names or both class indices"):
         macro_f1_score(["walk"], [0])
+    with pytest.raises(ValueError, match="both be class names or both class indices"):
+        accuracy_score(["0", "1"], [0, 1])  # would otherwise count no match at all
     with pytest.raises(ValueError, match=r"outside \[0, 3\)"):
         macro_f1(np.array([0, 3]), np.array([0, 1]), 3)
     with pytest.raises(ValueError, match="imu_labels"):

@@ -53,24 +53,24 @@ def _run_demo(args: argparse.Namespace) -> None:
 
 
 def _add_probe_imagenet(commands) -> None:
-    demo = _subcommand(
+    probe = _subcommand(
         commands,
         "probe-imagenet",
         "real wrist IMU -> spectrograms -> frozen ImageNet encoder -> few-shot probes against baselines",
         "imu-foundation probe-imagenet --max-windows 350 --shots 5 --output-dir outputs/probe-imagenet",
     )
-    demo.add_argument("--output-dir", default="outputs/probe-imagenet", help="where results go (default: %(default)s)")
-    demo.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
-    demo.add_argument("--max-windows", type=_positive_int, default=None, help="windows to use (default: all 1737)")
-    demo.add_argument("--seed", type=int, default=0, help="seed of subsampling, folds and shots (default: 0)")
-    demo.add_argument("--shots", type=_positive_int, default=10, help="training windows per class (default: 10)")
-    demo.add_argument("--folds", type=_positive_int, default=5, help="leave-subjects-out folds (default: 5)")
-    demo.add_argument("--repeats", type=_positive_int, default=3, help="draws of the shots per fold (default: 3)")
-    demo.add_argument(
+    probe.add_argument("--output-dir", default="outputs/probe-imagenet", help="where results go (default: %(default)s)")
+    probe.add_argument("--overwrite", action="store_true", help="replace result files already in --output-dir")
+    probe.add_argument("--max-windows", type=_positive_int, default=None, help="windows to use (default: all 1737)")
+    probe.add_argument("--seed", type=int, default=0, help="seed of subsampling, folds and shots (default: 0)")
+    probe.add_argument("--shots", type=_positive_int, default=10, help="training windows per class (default: 10)")
+    probe.add_argument("--folds", type=_positive_int, default=5, help="leave-subjects-out folds (default: 5)")
+    probe.add_argument("--repeats", type=_positive_int, default=3, help="draws of the shots per fold (default: 3)")
+    probe.add_argument(
         "--no-untrained-control", action="store_true", help="skip the untrained-network control (halves encoding)"
     )
-    demo.add_argument("--batch-size", type=_positive_int, default=64, help="windows per encoder batch (default: 64)")
-    demo.set_defaults(handler=_run_probe_imagenet)
+    probe.add_argument("--batch-size", type=_positive_int, default=64, help="windows per encoder batch (default: 64)")
+    probe.set_defaults(handler=_run_probe_imagenet)
 
 
 def _run_probe_imagenet(args: argparse.Namespace) -> None:

@@ -1,7 +1,7 @@
 """Few-shot, leave-subjects-out evaluation: subject folds, n shots per class, linear probes, macro-F1.
 
 The protocol of IMG2IMU's tables (n labelled windows per class, folds split by user), shared by the demo's probes of
-frozen features and by ``training/finetune_img2imu.py``.
+frozen features and by ``training/finetune.py``.
 """
 
 from __future__ import annotations

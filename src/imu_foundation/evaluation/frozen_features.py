@@ -1,6 +1,6 @@
 """Frozen-feature probes on real wrist data: spectrogram images -> a frozen Img2Imu encoder -> few-shot probes.
 
-The experiment behind ``imu-foundation probe``: the seglearn smartwatch windows become IMG2IMU spectrogram images,
+The experiment behind ``imu-foundation probe-imagenet``: the seglearn smartwatch windows become IMG2IMU spectrograms,
 the ImageNet-initialised EfficientNet-Lite0 encoder embeds them, and few-shot, leave-subjects-out probes score those
 frozen features beside controls that say what the encoder adds: the same network untrained, the spectrogram pixels
 with no network, and hand-crafted statistics of the raw signal.

@@ -39,6 +39,11 @@ def accuracy_score(references, predictions) -> float:
         )
     if len(references) == 0:
         raise ValueError("accuracy of no examples is undefined: pass at least one prediction.")
+    if (references.dtype.kind in "US") != (predictions.dtype.kind in "US"):
+        raise ValueError(
+            f"references ({references.dtype}) and predictions ({predictions.dtype}) must both be class "
+            "names or both class indices."
+        )
     return float(np.mean(references == predictions))
 
 
