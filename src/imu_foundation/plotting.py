@@ -270,7 +270,9 @@ def save_few_shot_plot(
     if not curves or not all(curves.values()):
         raise ValueError("curves must hold at least one dataset, each with at least one method.")
     methods = list(dict.fromkeys(method for by_method in curves.values() for method in by_method))
-    figure = _figure(4.6 * len(curves), 4.4)
+    columns = 3 if max(len(m) for m in methods) <= 40 else 2 if max(len(m) for m in methods) <= 70 else 1
+    rows = -(-len(methods) // columns)  # legend rows under the panels
+    figure = _figure(max(4.6 * len(curves), 9.0 if columns < 3 else 0.0), 4.0 + 0.22 * rows)
     axes = figure.subplots(1, len(curves), squeeze=False)[0]
     colours = matplotlib.colormaps["tab10"]
     for axis, (dataset, by_method) in zip(axes, curves.items()):
@@ -293,9 +295,9 @@ def save_few_shot_plot(
         axis.set_title(dataset, fontsize=10)
         axis.grid(alpha=0.3)
     handles = [Line2D([], [], color=colours(i % 10), marker="o") for i in range(len(methods))]
-    figure.legend(handles, methods, loc="lower center", ncol=min(len(methods), 3), fontsize=8, frameon=False)
+    figure.legend(handles, methods, loc="lower center", ncol=min(len(methods), columns), fontsize=8, frameon=False)
     figure.suptitle(title, fontsize=10)
-    figure.tight_layout(rect=(0, 0.06 * (1 + (len(methods) - 1) // 3), 1, 1))
+    figure.tight_layout(rect=(0, 0.055 * rows * 4.4 / (4.0 + 0.22 * rows), 1, 1))
     return _save(figure, path)
 
 
