@@ -400,3 +400,12 @@ def test_fine_tuned_models_join_the_study_and_need_a_shipped_checkpoint(monkeypa
     monkeypatch.setattr(pretrained, "_FOLDER", tmp_path)  # an installation without a shipped checkpoint
     with pytest.raises(FileNotFoundError, match="No shipped checkpoint"):
         study.run_study(data, ["multi3net_frozen"], protocol, progress=False)
+
+
+def test_the_img2imu_method_takes_the_benchmarks_acc_and_gyro_channels():
+    data = study.DATASETS["basic_motions"]()
+    method = study.METHODS["img2imu_imagenet_frozen"].factory("basic_motions", data.layout, 0)
+    method.training["num_train_epochs"] = 1  # the interface, not the score
+    chosen = np.concatenate([np.flatnonzero(data.labels == k)[:1] for k in range(4)])
+    method.fit(data.windows[chosen], data.labels[chosen], data.layout)
+    assert method.predict(data.windows[:3]).shape == (3,)

@@ -121,7 +121,7 @@ register_method(
 )
 register_method(
     "img2imu_imagenet_frozen",
-    fine_tuned("img2imu-efficientnet-lite0", "frozen", "imagenet"),
+    fine_tuned("img2imu-efficientnet-lite0-acc-gyro", "frozen", "imagenet"),
     "Img2Imu: ImageNet EfficientNet-Lite0 on spectrograms, frozen, new head",
 )
 
