@@ -102,17 +102,19 @@ def train(name: str, corpus: str, runs_dir: Path, max_steps: int, quick: bool) -
     return output
 
 
-def measure(output: Path, corpus: str, quick: bool) -> dict:
-    """The run's zero-shot and retrieval scores (cached in ``output/study_scores.json``)."""
+def measure(output: Path, corpus: str, quick: bool, checkpoint: str | None = None) -> dict:
+    """The run's zero-shot and retrieval scores (cached in ``output/study_scores.json``), of its selected model or,
+    with ``checkpoint``, of that checkpoint folder (``checkpoint-1000``: the last step)."""
     from transformers import AutoModel, AutoProcessor
 
     from imu_foundation.evaluation.zero_shot_benchmarks import PROMPT_SETS, synthetic_retrieval, zero_shot_on_benchmarks
     from imu_foundation.pretraining import load_corpus
 
-    cached = output / "study_scores.json"
+    cached = output / (f"study_scores_{checkpoint}.json" if checkpoint else "study_scores.json")
     if cached.exists():
         return json.loads(cached.read_text())
-    model, processor = AutoModel.from_pretrained(output).eval(), AutoProcessor.from_pretrained(output)
+    source = output / checkpoint if checkpoint else output
+    model, processor = AutoModel.from_pretrained(source).eval(), AutoProcessor.from_pretrained(source)
     scores = {prompts: zero_shot_on_benchmarks(model, processor, prompts) for prompts in PROMPT_SETS}
     validation = load_corpus(corpus)["validation"]
     scores["retrieval"] = synthetic_retrieval(model, processor, validation, max_windows=64 if quick else 512)
@@ -138,6 +140,18 @@ def _mean_std(values: list[float]) -> str:
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def last_step_table(last: dict[str, dict], max_steps: int) -> str:
+    """The runs' scores at their last step, beside the selected checkpoint's (what the selection rule changes)."""
+    lines = ["", f"The same runs at their last step ({max_steps}), for comparison with the selected checkpoints:", ""]
+    lines += ["| run | BM test acc | BM all acc | wrist macro-F1 | wrist acc | t→i R@1 (activity) |", "|" + "---|" * 6]
+    for name, s in last.items():
+        names = s["class names"]
+        activity_recall = s["retrieval"]["activity_text_to_imu_recall@1"]
+        cells = [name] + [f"{names[k]:.3f}" for k in HEADLINE] + [f"{activity_recall:.3f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def markdown(scores: dict[str, dict], max_steps: int) -> str:
@@ -172,6 +186,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=1500)
     parser.add_argument("--only", default=",".join(RUNS), help="comma-separated runs of RUNS")
     parser.add_argument("--measure-only", action="store_true", help="score the finished runs, train nothing")
+    parser.add_argument("--last-step", action="store_true", help="also score each run's last checkpoint")
     parser.add_argument("--quick", action="store_true", help="tiny corpus and model, 2 runs, 20 steps")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -184,17 +199,19 @@ def main() -> None:
         args.runs_dir, args.output_dir = args.runs_dir.with_name(args.runs_dir.name + "-quick"), args.output_dir
         args.corpus = str(_quick_corpus(args.runs_dir))
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    scores = {}
+    scores, last = {}, {}
     for name in names:
         output = args.runs_dir / name
         if not args.measure_only:
             output = train(name, args.corpus, args.runs_dir, args.max_steps, args.quick)
         if (output / "imu_foundation_run.json").exists():
             scores[name] = measure(output, args.corpus, args.quick)
+            if args.last_step and (output / f"checkpoint-{args.max_steps}").is_dir():
+                last[name] = measure(output, args.corpus, args.quick, f"checkpoint-{args.max_steps}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
-    table = markdown(scores, args.max_steps)
+    table = markdown(scores, args.max_steps) + (last_step_table(last, args.max_steps) if last else "")
     (args.output_dir / "pretraining_study.md").write_text(table)
-    result = {"max_steps": args.max_steps, "corpus": args.corpus, "runs": RUNS, "scores": scores}
+    result = {"max_steps": args.max_steps, "corpus": args.corpus, "runs": RUNS, "scores": scores, "last_step": last}
     for path in (args.output_dir / "pretraining_study.json", args.json):
         if path is not None:
             path.write_text(json.dumps(result, indent=2))
