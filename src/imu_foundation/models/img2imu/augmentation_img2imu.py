@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from .feature_extraction_img2imu import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
 
 def _applied(batch: int, probability: float, generator: torch.Generator | None, device) -> torch.Tensor:
     return torch.rand(batch, generator=generator, device=device) < probability
@@ -155,8 +157,8 @@ class SensorAwareAugmentation(nn.Module):
         hue_max_degrees: float = 180.0,
         jitter_magnitude: float = 0.05,
         probability: float = 0.8,
-        image_mean: Sequence[float] = (0.485, 0.456, 0.406),
-        image_std: Sequence[float] = (0.229, 0.224, 0.225),
+        image_mean: Sequence[float] = IMAGENET_DEFAULT_MEAN,
+        image_std: Sequence[float] = IMAGENET_DEFAULT_STD,
     ):
         super().__init__()
         self.transforms = nn.ModuleList(

@@ -7,6 +7,8 @@ from typing import ClassVar
 from huggingface_hub.dataclasses import strict
 from transformers import PreTrainedConfig
 
+from .feature_extraction_img2imu import IMAGENET_DEFAULT_MEAN, IMAGENET_DEFAULT_STD
+
 # Pooled feature size of each backbone (the width of ``pooler_output``).
 BACKBONE_HIDDEN_SIZES: dict[str, int] = {"resnet18": 512, "efficientnet_lite0": 1280}
 # BatchNorm (eps, momentum) each backbone was trained with: torchvision's ResNet and TF's EfficientNet-Lite.
@@ -69,8 +71,8 @@ class Img2ImuConfig(PreTrainedConfig):
     hue_max_degrees: float = 180.0
     jitter_magnitude: float = 0.05
     augmentation_probability: float = 0.8
-    image_mean: list[float] | tuple[float, ...] = (0.485, 0.456, 0.406)
-    image_std: list[float] | tuple[float, ...] = (0.229, 0.224, 0.225)
+    image_mean: list[float] | tuple[float, ...] = IMAGENET_DEFAULT_MEAN
+    image_std: list[float] | tuple[float, ...] = IMAGENET_DEFAULT_STD
 
     def __post_init__(self, **kwargs):
         self.image_mean = list(self.image_mean)
