@@ -256,3 +256,10 @@ def test_each_pretraining_size_has_a_model_and_training_config(variant):
     assert features.pooler_output.shape == (1, model.config.projection_dim)
     training = training_config(f"pretrain-{variant}")
     assert training["max_steps"] > 0 and training["eval_steps"] == training["save_steps"]
+
+
+def test_a_missing_corpus_is_named(tmp_path):
+    from imu_foundation.pretraining import load_corpus
+
+    with pytest.raises(FileNotFoundError, match="neither a corpus folder here nor a Hub dataset"):
+        load_corpus(str(tmp_path / "no-such-corpus"))

@@ -132,7 +132,13 @@ def load_corpus(source: str):
     elif Path(source).exists():
         raise ValueError(f"{source} is not a corpus folder (datasets.load_from_disk reads folders).")
     else:
-        corpus = datasets.load_dataset(source)
+        try:
+            corpus = datasets.load_dataset(source)
+        except Exception as error:  # offline, no such repo, a mistyped local folder: all read as "not found"
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise FileNotFoundError(
+                f"{source} is neither a corpus folder here nor a Hub dataset that could be loaded ({reason})."
+            ) from error
     if not isinstance(corpus, datasets.DatasetDict):
         corpus = datasets.DatasetDict({"train": corpus})
     return corpus.with_format("numpy")
