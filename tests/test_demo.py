@@ -52,7 +52,9 @@ def test_an_earlier_story_is_kept_unless_asked(story, tmp_path, capsys):
     assert "Refusing to overwrite" in capsys.readouterr().err
     mine = tmp_path / "notes.txt"
     mine.write_text("mine")
-    (tmp_path / STORY_FILES["corpus"]).mkdir()  # a folder of the user's with a story name
+    (tmp_path / STORY_FILES["summary"]).write_text("{}")  # an earlier story's file ...
+    (tmp_path / STORY_FILES["corpus"]).mkdir()  # ... and a folder of the user's with a story name
     assert main(["demo", "--output-dir", str(tmp_path), "--overwrite", *SMALL]) == 1
     assert "not written by imu-foundation" in capsys.readouterr().err
     assert mine.read_text() == "mine" and (tmp_path / STORY_FILES["corpus"]).is_dir()
+    assert (tmp_path / STORY_FILES["summary"]).is_file()  # nothing removed when the overwrite is refused

@@ -104,11 +104,12 @@ def clear_story(output: Path) -> None:
     from .outputs import written_by_package
     from .runs import RUN_FILE
 
-    for name in STORY_FILES.values():
-        path = output / name
+    paths = [output / name for name in STORY_FILES.values()]
+    for path in paths:  # every check before any removal
+        if path.is_dir() and not (written_by_package(path) or (path / RUN_FILE).is_file()):
+            raise FileExistsError(f"{path} was not written by imu-foundation; move it or choose another folder.")
+    for path in paths:
         if path.is_dir():
-            if not (written_by_package(path) or (path / RUN_FILE).is_file()):
-                raise FileExistsError(f"{path} was not written by imu-foundation; move it or choose another folder.")
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
