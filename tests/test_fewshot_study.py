@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -393,7 +394,9 @@ def test_fine_tuned_models_join_the_study_and_need_a_shipped_checkpoint(monkeypa
         study.METHODS, "tiny_finetuned", study.MethodEntry(study.fine_tuned("multi3net-tiny", "finetune"), "tiny")
     )
     protocol = study.StudyProtocol(shots=(2,), folds=2, seeds=(0,))
+    scratch = sorted(Path(tempfile.gettempdir()).glob("imu-foundation-fewshot-*"))
     result = study.run_study(data, ["tiny_finetuned"], protocol, progress=False)
+    assert sorted(Path(tempfile.gettempdir()).glob("imu-foundation-fewshot-*")) == scratch  # no folder left behind
     assert len(result.runs) == 2 and all(0.0 <= run["macro_f1"] <= 1.0 for run in result.runs)
     again = study.run_study(data, ["tiny_finetuned"], protocol, progress=False)
     assert [r["macro_f1"] for r in again.runs] == [r["macro_f1"] for r in result.runs]  # seeded

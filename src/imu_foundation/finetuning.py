@@ -219,13 +219,19 @@ class FewShotClassifier:
         )
         self.collator = WindowCollator(preprocessor, layout, family)
         training = dict(self.training)
-        output_dir = training.pop("output_dir", None) or tempfile.mkdtemp(prefix="imu-foundation-fewshot-")
-        args = TrainingArguments(output_dir=output_dir, seed=self.seed, data_seed=self.seed, **training)
+        output_dir = training.pop("output_dir", None)
+        # Without an output_dir nothing is saved: the Trainer gets a scratch folder, removed after training.
+        scratch = tempfile.TemporaryDirectory(prefix="imu-foundation-fewshot-") if output_dir is None else None
+        args = TrainingArguments(output_dir=output_dir or scratch.name, seed=self.seed, data_seed=self.seed, **training)
         rows = [{"imu": w, "label": int(y)} for w, y in zip(windows, labels)]
         self.trainer = SafetensorsTrainer(
             model=self.model, args=args, train_dataset=rows, data_collator=self.collator, training_curves=False
         )
-        self.trainer.train()
+        try:
+            self.trainer.train()
+        finally:
+            if scratch is not None:
+                scratch.cleanup()
         return self
 
     @torch.no_grad()
