@@ -1,6 +1,8 @@
 """The thin training scripts run end to end (tiny settings) and write safetensors checkpoints that load back."""
 
+import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +67,12 @@ def test_few_shot_finetuning_with_trainer(tmp_path, family):
     assert (out / "confusion_matrix.png").stat().st_size > 0 and (out / "README.md").is_file()
     assert (out / "training_args.json").is_file()
     assert not [p for p in out.rglob("*") if p.suffix in (".bin", ".pt", ".pth", ".pkl")]  # nothing pickled
+    # the card's usage snippet runs as written, on this checkpoint
+    snippet = re.search(r"```python\n(.*?)```", (out / "README.md").read_text(), re.S).group(1)
+    code = snippet.replace("PATH_OR_REPO_ID", str(out))
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert set(ast.literal_eval(ran.stdout.strip().splitlines()[-1])) <= set(saved["labels"])
     if family == "img2imu":
         model = Img2ImuForImuClassification.from_pretrained(out)
         assert model.config.freeze_backbone and model.config.id2label[0] == "PEN"

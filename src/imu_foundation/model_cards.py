@@ -16,6 +16,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from .sensors import STANDARD_GRAVITY_MPS2
+
 TAGS = ["imu", "human-activity-recognition", "time-series", "wearables", "accelerometer", "gyroscope"]
 
 
@@ -244,6 +246,14 @@ def finetuned_model_card(model, preprocessor, family: str, args, training_args, 
         if family == "img2imu"
         else f"layout=DeviceLayout.from_dict({layout!r}), whole=True"
     )
+    names = layout["channel_names"]
+    up = next((i for i, name in enumerate(names) if name.endswith("_acc_z")), None)  # a sensor at rest, face up
+    gravity = 1.0 if layout["acc_units"] == "g" else STANDARD_GRAVITY_MPS2
+    at_rest = (
+        f"windows[..., {up}] = {gravity:g}  # at rest, face up: 1 g on the accelerometer's z axis"
+        if up is not None and layout.get("gravity", "include") == "include"
+        else "# at rest (gravity removed, or no z accelerometer): zeros"
+    )
     usage = f"""
 import numpy as np
 from transformers import AutoFeatureExtractor, {auto_class} as Auto
@@ -253,7 +263,7 @@ model = Auto.from_pretrained("PATH_OR_REPO_ID").eval()
 preprocess = AutoFeatureExtractor.from_pretrained("PATH_OR_REPO_ID")
 shape = (2, {int(round(layout["sampling_rate_hz"] * 5))}, {len(layout["channel_names"])})  # (N, T, C), like the data
 windows = np.zeros(shape, dtype=np.float32)
-windows[..., 2] = {1.0 if layout["acc_units"] == "g" else 9.81}  # a sensor at rest, in {layout["acc_units"]}
+{at_rest}
 labels = model(**preprocess(list(windows), {call})).logits.argmax(-1)
 print([model.config.id2label[int(k)] for k in labels])
 """
