@@ -23,7 +23,14 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from ..sensors import ACC_UNITS, GRAVITY_MODES, channel_names, check_sampling_rate, num_resampled_samples, resample
+from ..sensors import (
+    ACC_UNITS,
+    channel_names,
+    check_sampling_rate,
+    check_units,
+    num_resampled_samples,
+    resample,
+)
 from .body_model import BodyModel, load_body_model
 from .finite_differences import ACCURACY_ORDER, body_rate, time_derivative, triangle_smooth
 from .kinematics import SensorKinematics
@@ -205,10 +212,7 @@ def simulate_imu(
     Returns:
         :class:`SimulatedImu` with ``(T', S, 3)`` readings at ``sampling_rate_hz``.
     """
-    if acc_units not in ACC_UNITS:
-        raise ValueError(f"acc_units must be one of {list(ACC_UNITS)}, got {acc_units!r}.")
-    if gravity not in GRAVITY_MODES:
-        raise ValueError(f"gravity must be one of {list(GRAVITY_MODES)}, got {gravity!r}.")
+    check_units(acc_units, "rad/s", gravity)  # the gyroscope is always simulated in rad/s
     if not sites:
         raise ValueError("no sensors requested: pass at least one site.")
     if motion.num_frames < MIN_FRAMES:
