@@ -14,8 +14,12 @@ in m/s^2 and rad/s.
 
 Methods (``METHODS``): ``hand_crafted_lr`` (statistics + logistic regression), ``minirocket_ridge`` (MiniRocket +
 ridge; needs the ``baselines`` extra, sktime: without it the study stops before training, naming the install
-command; leave it out with ``--methods``), ``cnn_scratch`` (1D CNN trained from random init). More methods join with
-``register_method`` in a module named by ``--import-methods``.
+command; leave it out with ``--methods``), ``cnn_scratch`` (1D CNN trained from random init), the shipped Multi^3Net
+(frozen, fine-tuned, and its architecture from scratch) and Img2Imu from ImageNet (frozen final or mid-level features,
+fully fine-tuned). Methods that start from a checkpoint the package does not ship (Img2Imu after sensor-aware MoCo on
+simulated spectrograms; Multi^3Net with the Img2Imu tower) run when ``--checkpoint NAME=FOLDER`` says where it is
+(``CHECKPOINT_RECIPES`` holds the command that makes each); by default the others run and these are named as left
+out. More methods join with ``register_method`` in a module named by ``--import-methods``.
 
 Writes ``fewshot.json`` (protocol, datasets, every run's scores and seconds, summary, environment), ``fewshot.md``
 (macro-F1 and accuracy tables to paste into docs/results.md) and ``fewshot.png`` (macro-F1 against shots) into
@@ -45,14 +49,17 @@ from pathlib import Path
 import torch
 
 from imu_foundation.evaluation.few_shot_study import (
+    CHECKPOINT_RECIPES,
     DATASETS,
     METHODS,
     StudyProtocol,
+    available_methods,
     check_datasets,
     check_methods,
     markdown_table,
     plot_curves,
     run_study,
+    set_checkpoint,
 )
 from imu_foundation.plotting import save_few_shot_plot
 
@@ -74,6 +81,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: steady on a shared CPU)")
     parser.add_argument(
         "--import-methods", action="append", default=[], help="a module whose import registers more methods"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        action="append",
+        default=[],
+        metavar="NAME=FOLDER",
+        help=f"where an unshipped checkpoint some methods start from is ({', '.join(CHECKPOINT_RECIPES)})",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser.parse_args(argv)
@@ -106,8 +120,17 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     for module in args.import_methods:
         importlib.import_module(module)
+    for item in args.checkpoint:
+        name, separator, folder = item.partition("=")
+        if not separator:
+            raise SystemExit(f"--checkpoint takes NAME=FOLDER, got {item!r}.")
+        set_checkpoint(name, folder)
     torch.set_num_threads(args.threads)
-    methods = check_methods(args.methods.split(",") if args.methods else list(METHODS))
+    if args.methods is None:
+        left_out = sorted(set(METHODS) - set(available_methods()))
+        if left_out:
+            print(f"Left out (their checkpoints were not given with --checkpoint): {', '.join(left_out)}.")
+    methods = check_methods(args.methods.split(",") if args.methods else available_methods())
     dataset_names = check_datasets(args.datasets.split(","))
     protocol = protocol_from(args)
     paths = {

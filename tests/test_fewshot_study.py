@@ -412,3 +412,83 @@ def test_the_img2imu_method_takes_the_benchmarks_acc_and_gyro_channels():
     chosen = np.concatenate([np.flatnonzero(data.labels == k)[:1] for k in range(4)])
     method.fit(data.windows[chosen], data.labels[chosen], data.layout)
     assert method.predict(data.windows[:3]).shape == (3,)
+
+
+def test_methods_from_unshipped_checkpoints_say_how_to_make_them(monkeypatch, tmp_path):
+    monkeypatch.setattr(study, "CHECKPOINTS", {})
+    needing = {name for name, entry in study.METHODS.items() if entry.checkpoint}
+    assert {"img2imu_moco_finetuned", "img2imu_moco_midlevel", "multi3net_img2imu_finetuned"} <= needing
+    assert not needing & set(study.available_methods())
+    data = {"basic_motions": study.DATASETS["basic_motions"]()}
+    protocol = study.StudyProtocol(shots=(1,), folds=2, seeds=(0,))
+    with pytest.raises(FileNotFoundError, match="training/pretrain_img2imu.py .* --checkpoint img2imu_moco_simulated="):
+        study.run_study(data, ["img2imu_moco_finetuned"], protocol, progress=False)
+    with pytest.raises(FileNotFoundError, match="not a model folder"):
+        study.set_checkpoint("multi3net_img2imu", str(tmp_path))
+    with pytest.raises(ValueError, match="unknown checkpoint 'gpt'"):
+        study.set_checkpoint("gpt", str(tmp_path))
+    with pytest.raises(SystemExit, match="NAME=FOLDER"):
+        load_benchmark_script().main(["--checkpoint", "multi3net_img2imu", "--methods", "hand_crafted_lr"])
+
+
+def test_a_given_checkpoint_joins_the_study(monkeypatch, tmp_path):
+    """An Img2Imu encoder folder (as pretrain_img2imu.py writes one) runs as the MoCo methods' checkpoint: frozen
+    with a mid-level head, and fine-tuned with the encoder at its own step size."""
+    from imu_foundation import Img2ImuConfig, Img2ImuModel, create_feature_extractor
+
+    folder = tmp_path / "encoder"
+    Img2ImuModel(Img2ImuConfig(backbone="resnet18")).save_pretrained(folder)
+    create_feature_extractor(study.IMG2IMU_VARIANT).save_pretrained(folder)
+    monkeypatch.setattr(study, "CHECKPOINTS", {})
+    study.set_checkpoint("img2imu_moco_simulated", str(folder))
+    assert {"img2imu_moco_midlevel", "img2imu_moco_finetuned"} <= set(study.available_methods())
+    data = study.DATASETS["basic_motions"]()
+    chosen = np.concatenate([np.flatnonzero(data.labels == k)[:1] for k in range(4)])
+    for name in ("img2imu_moco_midlevel", "img2imu_moco_finetuned"):
+        method = study.METHODS[name].factory("basic_motions", data.layout, 0)
+        method.training["num_train_epochs"] = 2  # the plumbing, not the score
+        method.fit(data.windows[chosen], data.labels[chosen], data.layout)
+        assert method.predict(data.windows[:3]).shape == (3,)
+        if name == "img2imu_moco_midlevel":
+            assert method.model.config.feature_stage == 4 and method.model.classifier.in_features == 512
+        else:
+            head, encoder = method.trainer.optimizer.param_groups
+            assert head["initial_lr"] == method.training["learning_rate"] == 1e-3
+            assert encoder["initial_lr"] == study.CONVNET_ENCODER_LEARNING_RATE
+            assert {id(p) for p in head["params"]} == {id(p) for p in method.model.classifier.parameters()}
+            assert len(encoder["params"]) == len(list(method.model.img2imu.parameters()))
+
+
+def test_encoder_learning_rate_is_for_fine_tuning_only():
+    from imu_foundation.finetuning import FewShotClassifier
+
+    with pytest.raises(ValueError, match="encoder_learning_rate is a positive step size for mode='finetune'"):
+        FewShotClassifier(model="multi3net-tiny", mode="frozen", encoder_learning_rate=1e-4)
+    with pytest.raises(ValueError, match="encoder_learning_rate"):
+        FewShotClassifier(model="multi3net-tiny", encoder_learning_rate=0.0)
+
+
+def test_statistics_plus_embedding_appends_the_shipped_models_embedding():
+    """The fused probe's features are the baseline's statistics, then the shipped model's embedding of the same
+    windows: in SI units inside the method, identical to what the processor makes of the recording as declared."""
+    from imu_foundation.evaluation.baselines import statistical_features
+    from imu_foundation.models.multi3net import Multi3NetModel, Multi3NetProcessor
+    from imu_foundation.pretrained import pretrained_path
+
+    data = study.DATASETS["wrist_exercises"]()  # accelerometer in g
+    assert data.layout.acc_units == "g"
+    method = study.METHODS["statistics_plus_multi3net"].factory("wrist_exercises", data.layout, 0)
+    chosen = np.concatenate([np.flatnonzero(data.labels == k)[:2] for k in range(7)])
+    method.fit(data.windows[chosen], data.labels[chosen], data.layout)
+    assert method.predict(data.windows[:5]).shape == (5,)
+    si = data.windows[:5] * data.layout.unit_scale_to().astype(np.float32)
+    features = method._features(si)
+    statistics = statistical_features(si, data.layout)
+    assert features.shape == (5, statistics.shape[1] + 128)
+    torch.testing.assert_close(features[:, : statistics.shape[1]], torch.as_tensor(statistics))
+    model = Multi3NetModel.from_pretrained(pretrained_path()).eval()
+    processor = Multi3NetProcessor.from_pretrained(pretrained_path())
+    with torch.no_grad():
+        inputs = processor.feature_extractor(list(data.windows[:5]), layout=data.layout, whole=True)
+        expected = model.get_imu_features(**inputs).pooler_output.double()
+    torch.testing.assert_close(features[:, statistics.shape[1] :], expected, rtol=1e-5, atol=1e-6)

@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 import torch
+from huggingface_hub.errors import StrictDataclassClassValidationError
 from transformers import AutoConfig, AutoFeatureExtractor, AutoModel, AutoModelForImageClassification
 
 import imu_foundation
@@ -99,6 +100,39 @@ def test_full_fine_tuning_reaches_the_backbone():
     model = Img2ImuForImuClassification(Img2ImuConfig(backbone="resnet18", num_labels=3)).train()
     model(pixels(4), labels=torch.tensor([0, 1, 2, 0])).loss.backward()
     assert all(p.grad is not None for p in model.parameters())
+
+
+@pytest.mark.parametrize("backbone, stage, width", [("efficientnet_lite0", 4, 80), ("resnet18", 2, 128)])
+def test_head_on_mid_level_features_reads_the_pooled_stage_output(backbone, stage, width, tmp_path):
+    torch.manual_seed(0)
+    model = Img2ImuForImuClassification(Img2ImuConfig(backbone=backbone, num_labels=3, feature_stage=stage)).eval()
+    assert model.classifier.in_features == width == model.config.classifier_input_size
+    x = pixels(2)
+    with torch.no_grad():
+        out = model(x)
+        stage_map = model.img2imu(x, output_hidden_states=True).hidden_states[stage - 1]
+    assert stage_map.shape[1] == width
+    torch.testing.assert_close(out.logits, model.classifier(stage_map.mean(dim=(2, 3))))
+    assert out.hidden_states is None  # read for the head, returned only when asked for (Trainer.predict: logits)
+    model.save_pretrained(tmp_path)
+    loaded = Img2ImuForImuClassification.from_pretrained(tmp_path).eval()
+    assert loaded.config.feature_stage == stage
+    with torch.no_grad():
+        torch.testing.assert_close(loaded(x).logits, out.logits)
+
+
+def test_mid_level_head_fine_tunes_the_stages_it_reads_and_no_others():
+    model = Img2ImuForImuClassification(Img2ImuConfig(backbone="resnet18", num_labels=2, feature_stage=2)).train()
+    model(pixels(2), labels=torch.tensor([0, 1])).loss.backward()
+    assert all(p.grad is not None for p in model.img2imu.backbone.stages[1].parameters())
+    assert all(p.grad is None for p in model.img2imu.backbone.stages[2].parameters())
+
+
+@pytest.mark.parametrize("stage", [0, 8])
+def test_feature_stage_outside_the_backbone_is_refused(stage):
+    # huggingface_hub's strict dataclasses wrap the config's ValueError in their validation error, message kept
+    with pytest.raises(StrictDataclassClassValidationError, match=r"feature_stage must be None or a stage of eff"):
+        Img2ImuConfig(backbone="efficientnet_lite0", feature_stage=stage)
 
 
 def small_moco(**overrides) -> Img2ImuForContrastivePretraining:

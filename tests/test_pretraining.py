@@ -263,3 +263,52 @@ def test_a_missing_corpus_is_named(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="neither a corpus folder here nor a Hub dataset"):
         load_corpus(str(tmp_path / "no-such-corpus"))
+
+
+def test_simulated_device_spectrograms_are_one_sites_acc_and_gyro_images(corpus):
+    """MoCo on simulated IMU sees what the Img2Imu extractor makes of one device: with every variation switched
+    off, each image is exactly the extractor's image of one site's accelerometer and gyroscope."""
+    import datasets
+
+    from imu_foundation import create_feature_extractor
+    from imu_foundation.data.collators import SimulatedDeviceSpectrograms
+
+    rows = [datasets.load_from_disk(str(corpus))["train"].with_format("numpy")[i] for i in range(4)]
+    extractor = create_feature_extractor("img2imu-efficientnet-lite0-acc-gyro")
+    varied = SimulatedDeviceSpectrograms(extractor, SensorVariety(), seed=0)
+    images = varied(rows)
+    assert images.shape == (4, 3, 192, 128) and torch.isfinite(images).all()
+    torch.testing.assert_close(varied(rows), images, rtol=0, atol=0)  # seeded by the rows
+    assert not torch.equal(SimulatedDeviceSpectrograms(extractor, SensorVariety(), seed=1)(rows), images)
+
+    still = SensorVariety(
+        side_unknown_probability=0.0, tilt_std_deg=0.0, flip_probability=0.0, gravity_removed_probability=0.0,
+        sensor_errors=False, device_rates_hz=(20.0,), window_s=(60.0, 60.0),
+    )  # fmt: skip
+    clean = SimulatedDeviceSpectrograms(extractor, still, seed=0)(rows)
+    imu = np.stack([row["imu"] for row in rows])  # (B, T, 6 S): per site acc x y z, gyro x y z
+    per_site = [
+        extractor(imu[:, :, 6 * k : 6 * k + 6], sampling_rate=rows[0]["sampling_rate_hz"])["pixel_values"]
+        for k in range(len(SITE_NAMES))
+    ]
+    for b in range(len(rows)):
+        assert any(torch.allclose(clean[b], site[b], atol=1e-5) for site in per_site)
+    with pytest.raises(ValueError, match="extractor of 6 channels"):
+        SimulatedDeviceSpectrograms(create_feature_extractor("img2imu-resnet18"), SensorVariety())
+
+
+def test_the_joined_variant_starts_from_minilm_and_imagenet():
+    """multi3net-img2imu: pre-training starts from every offline weight its variant lists (the text tower from
+    MiniLM, the Img2Imu IMU tower from ImageNet)."""
+    from imu_foundation import create_model
+    from imu_foundation.pretraining import build_model_and_processor
+
+    model, processor = build_model_and_processor("multi3net-img2imu", {})
+    imagenet = create_model("img2imu-efficientnet-lite0", pretrained="imagenet")
+    tower = dict(model.imu_model.img2imu.named_parameters())
+    for name, parameter in imagenet.named_parameters():
+        torch.testing.assert_close(tower[name], parameter, rtol=0, atol=0)
+    untouched = create_model("multi3net-img2imu")
+    text = dict(untouched.text_model.named_parameters())
+    assert any(not torch.equal(p, text[n]) for n, p in model.text_model.named_parameters())
+    assert processor.feature_extractor.sampling_rate == model.config.imu_config.sampling_rate == 20

@@ -43,12 +43,38 @@ def test_moco_pretraining_with_accelerate(tmp_path):
         "64",
     )
     log = json.loads((out / "pretraining_log.json").read_text())
-    assert log["images"] > 200 and len(log["loss"]) >= 3 and all(map(torch.isfinite, torch.tensor(log["loss"])))
+    assert log["examples"] > 200 and len(log["loss"]) >= 3 and all(map(torch.isfinite, torch.tensor(log["loss"])))
     model = Img2ImuForContrastivePretraining.from_pretrained(out)
     assert int(model.queue_ptr) == (64 * len(log["loss"])) % 128
     encoder = Img2ImuModel.from_pretrained(out / "encoder")
     for a, b in zip(encoder.parameters(), model.img2imu.parameters()):
         assert torch.equal(a, b)
+
+
+def test_moco_pretraining_on_simulated_spectrograms(tmp_path):
+    """--corpus: MoCo on spectrograms of simulated devices; the encoder folder is a complete model (weights and
+    the spectrogram extractor) that fine-tuning loads by path."""
+    from imu_foundation.data.synthetic_corpus import CorpusSettings, LibrarySource, build_synthetic_corpus
+
+    corpus = tmp_path / "corpus"
+    settings = CorpusSettings(sites=("left_wrist", "pelvis"), sampling_rate_hz=20.0, window_s=6.0, pose_rate_hz=10.0)
+    build_synthetic_corpus(LibrarySource(), settings, num_windows=24, seed=0).save_to_disk(corpus)
+    out = tmp_path / "moco"
+    run_script(
+        "pretrain_img2imu.py",
+        *("--model", "img2imu-efficientnet-lite0-acc-gyro", "--corpus", str(corpus), "--output_dir", str(out)),
+        *("--max_steps", "3", "--batch_size", "8", "--queue_size", "16"),
+    )
+    log = json.loads((out / "pretraining_log.json").read_text())
+    assert len(log["loss"]) == 3 and all(map(torch.isfinite, torch.tensor(log["loss"])))
+    classifier = Img2ImuForImuClassification.from_pretrained(out / "encoder", num_labels=2)
+    for a, b in zip(
+        classifier.img2imu.parameters(), Img2ImuForContrastivePretraining.from_pretrained(out).img2imu.parameters()
+    ):
+        assert torch.equal(a, b)
+    from transformers import AutoFeatureExtractor
+
+    assert AutoFeatureExtractor.from_pretrained(out / "encoder").feature_size == 6
 
 
 @pytest.mark.parametrize("family", ["img2imu", "multi3net"])
@@ -81,6 +107,27 @@ def test_few_shot_finetuning_with_trainer(tmp_path, family):
 
         imagenet = create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet")
         assert torch.equal(reference.backbone.conv_stem.weight, imagenet.backbone.conv_stem.weight)
+
+
+def test_finetuning_a_mid_level_head_with_its_own_encoder_step(tmp_path):
+    out = tmp_path / "finetune"
+    run_script("finetune.py", "--model", "img2imu-efficientnet-lite0-acc-gyro", "--pretrained_weights", "imagenet",
+               "--mode", "finetune", "--config_overrides", '{"feature_stage": 4}', "--encoder_learning_rate", "1e-4",
+               "--shots", "1", "--num_train_epochs", "3", "--output_dir", str(out))  # fmt: skip
+    model = Img2ImuForImuClassification.from_pretrained(out)
+    assert model.config.feature_stage == 4 and model.classifier.in_features == 80
+    from imu_foundation import create_model
+
+    imagenet = create_model("img2imu-efficientnet-lite0-acc-gyro", pretrained="imagenet").backbone
+    tuned = model.img2imu.backbone
+    assert not torch.equal(tuned.blocks[0].project_conv.weight, imagenet.blocks[0].project_conv.weight)  # stage 1
+    assert torch.equal(tuned.conv_head.weight, imagenet.conv_head.weight)  # after stage 4: never read, never trained
+    from imu_foundation.runs import RUN_FILE
+
+    arguments = json.loads((out / RUN_FILE).read_text())["arguments"]
+    assert arguments["encoder_learning_rate"] == 1e-4 and json.loads(arguments["config_overrides"]) == {
+        "feature_stage": 4
+    }
 
 
 def test_finetuning_is_seeded(tmp_path):

@@ -5,8 +5,15 @@ here: pass its folder (or any folder of photos) with ``--image_dir``. Without it
 that ship inside installed packages (scikit-image's sample images and 200 LFW faces, scikit-learn's two photos): a
 tiny corpus, enough to check the whole pipeline end to end, not to learn a useful encoder.
 
+With ``--corpus`` it pre-trains on spectrograms of simulated IMU instead (a corpus in the package's schema, such as
+``imu-foundation build-corpus`` writes): each window becomes one simulated accelerometer + gyroscope device (one
+site, mounting tilt, sensor errors, a 4-10 s crop; ``SensorVariety``) and that device's spectrogram image, the same
+image the variant's feature extractor makes of a real recording. Start from ImageNet to keep what photos taught:
+
     accelerate launch training/pretrain_img2imu.py --model img2imu-efficientnet-lite0 --pretrained imagenet \\
         --image_dir /data/imagenet/train --epochs 40 --batch_size 256 --output_dir runs/img2imu-moco
+    python training/pretrain_img2imu.py --model img2imu-efficientnet-lite0-acc-gyro --pretrained imagenet \\
+        --corpus corpora/pretrain-20k --max_steps 600 --batch_size 64 --output_dir runs/img2imu-moco-simulated
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from accelerate.utils import set_seed
 from PIL import Image
 from tqdm.auto import tqdm
 
-from imu_foundation import create_model
+from imu_foundation import create_feature_extractor, create_model
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".JPEG"}
 
@@ -67,8 +74,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--model", default="img2imu-efficientnet-lite0", help="a hub_configs/ variant")
     parser.add_argument("--pretrained", default=None, help="offline initial weights of the variant, e.g. imagenet")
     parser.add_argument("--image_dir", type=Path, default=None, help="folder of images (default: packaged photos)")
+    parser.add_argument("--corpus", default=None, help="simulated IMU corpus (folder or Hub id) instead of images")
     parser.add_argument("--output_dir", type=Path, required=True)
     parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--max_steps", type=int, default=None, help="stop after this many steps (default: epochs)")
     parser.add_argument("--batch_size", type=int, default=256)
     parser.add_argument("--learning_rate", type=float, default=1e-3)
     parser.add_argument("--queue_size", type=int, default=None, help="default: the variant's (4096)")
@@ -87,15 +96,27 @@ def main() -> None:
     accelerator = Accelerator()
     overrides = {} if args.queue_size is None else {"queue_size": args.queue_size}
     model = create_model(args.model, task="contrastive", pretrained=args.pretrained, **overrides)
-    corpus = ImageCorpus(
-        args.image_dir, args.image_height, args.image_width, model.config.image_mean, model.config.image_std
-    )
+    if args.corpus is not None and args.image_dir is not None:
+        raise ValueError("pass --corpus (simulated IMU) or --image_dir (photos), not both.")
+    if args.corpus is not None:
+        from imu_foundation.data.augmentation import SensorVariety
+        from imu_foundation.data.collators import SimulatedDeviceSpectrograms
+        from imu_foundation.pretraining import load_corpus
+
+        corpus = load_corpus(args.corpus)["train"]
+        collate = SimulatedDeviceSpectrograms(create_feature_extractor(args.model), SensorVariety(), seed=args.seed)
+    else:
+        corpus = ImageCorpus(
+            args.image_dir, args.image_height, args.image_width, model.config.image_mean, model.config.image_std
+        )
+        collate = None
     loader = torch.utils.data.DataLoader(
         corpus,
         batch_size=args.batch_size,
         shuffle=True,
         drop_last=len(corpus) > args.batch_size,
         num_workers=args.num_workers,
+        collate_fn=collate,
         generator=torch.Generator().manual_seed(args.seed),
     )
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.learning_rate)
@@ -103,24 +124,29 @@ def main() -> None:
     augment_generator = torch.Generator(device=accelerator.device).manual_seed(args.seed)
 
     history = []
+    total_steps = args.max_steps or args.epochs * len(loader)
     model.train()
-    for epoch in range(args.epochs):
-        progress = tqdm(loader, desc=f"epoch {epoch + 1}/{args.epochs}", disable=not accelerator.is_local_main_process)
-        for pixel_values in progress:
+    progress = tqdm(total=total_steps, desc="MoCo steps", disable=not accelerator.is_local_main_process)
+    while len(history) < total_steps:
+        for pixel_values in loader:
             loss = model(pixel_values, generator=augment_generator).loss
             optimizer.zero_grad()
             accelerator.backward(loss)
             optimizer.step()
             history.append(loss.item())
+            progress.update()
             progress.set_postfix(loss=f"{loss.item():.3f}")
+            if len(history) == total_steps:
+                break
 
     accelerator.wait_for_everyone()
     if accelerator.is_main_process:
         unwrapped = accelerator.unwrap_model(model)
         unwrapped.save_pretrained(args.output_dir)  # the whole MoCo model, safetensors
         unwrapped.img2imu.save_pretrained(args.output_dir / "encoder")  # the encoder alone, for fine-tuning
+        create_feature_extractor(args.model).save_pretrained(args.output_dir / "encoder")  # its spectrogram images
         (args.output_dir / "pretraining_log.json").write_text(
-            json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "images": len(corpus), "loss": history})
+            json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "examples": len(corpus), "loss": history})
         )
         print(f"Saved the MoCo model to {args.output_dir} and its encoder to {args.output_dir / 'encoder'}")
 

@@ -46,6 +46,9 @@ class FineTuningArguments:
         mode: ``"finetune"`` (everything trains) or ``"frozen"`` (the head only).
         dataset: ``"wrist_exercises"``, ``"basic_motions"``, a ``save_to_disk`` folder or a Hub dataset id.
         shots: training windows per class; fold / folds: which held-out group of how many.
+        config_overrides: JSON object of classifier config fields to change (``'{"feature_stage": 4}'``: an
+            Img2Imu head on mid-level features).
+        encoder_learning_rate: with ``mode="finetune"``, the encoder's step size (the head keeps ``learning_rate``).
         resume / overwrite: what to do with an earlier run in ``output_dir``.
     """
 
@@ -56,14 +59,36 @@ class FineTuningArguments:
     shots: int = 10
     fold: int = 0
     folds: int = 5
+    config_overrides: str = field(default="{}", metadata={"help": "JSON of classifier config fields to change"})
+    encoder_learning_rate: float | None = field(
+        default=None, metadata={"help": "the encoder's step size when fine-tuning (default: learning_rate)"}
+    )
     resume: bool = False
     overwrite: bool = False
 
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}.")
+        check_encoder_learning_rate(self.encoder_learning_rate, self.mode)
+        if not isinstance(json.loads(self.config_overrides), dict):
+            raise ValueError(f"config_overrides must be a JSON object, got {self.config_overrides!r}.")
         if self.shots < 1 or not 0 <= self.fold < self.folds:
             raise ValueError(f"shots must be >= 1 and fold in [0, folds), got {self.shots}, {self.fold}/{self.folds}.")
+
+
+def check_encoder_learning_rate(encoder_learning_rate: float | None, mode: str) -> None:
+    if encoder_learning_rate is not None and (mode != "finetune" or not encoder_learning_rate > 0):
+        raise ValueError("encoder_learning_rate is a positive step size for mode='finetune' only.")
+
+
+def encoder_and_head_optimizer(model, learning_rate: float, encoder_learning_rate: float, weight_decay: float):
+    """AdamW with the new head (``classifier.*``) at ``learning_rate`` and everything else that trains at
+    ``encoder_learning_rate``: a pre-trained encoder fine-tunes with a smaller step than a new head needs."""
+    named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    head = [p for name, p in named if name.startswith("classifier.")]
+    encoder = [p for name, p in named if not name.startswith("classifier.")]
+    groups = [{"params": head, "lr": learning_rate}, {"params": encoder, "lr": encoder_learning_rate}]
+    return torch.optim.AdamW(groups, lr=learning_rate, weight_decay=weight_decay)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -132,8 +157,16 @@ def resolve_model(model: str) -> str:
     return model
 
 
-def build_classifier(model: str, label_names: list[str], mode: str, pretrained_weights: str | None = None):
-    """A classification model with a new head for ``label_names``, its preprocessor, and its family."""
+def build_classifier(
+    model: str,
+    label_names: list[str],
+    mode: str,
+    pretrained_weights: str | None = None,
+    config_overrides: dict[str, Any] | None = None,
+):
+    """A classification model with a new head for ``label_names``, its preprocessor, and its family.
+    ``config_overrides``: config fields to change (``{"feature_stage": 4}`` for an Img2Imu head on mid-level
+    features)."""
     from transformers import AutoConfig, AutoFeatureExtractor
 
     from .factory import create_feature_extractor, create_model, get_variant, list_models
@@ -142,6 +175,7 @@ def build_classifier(model: str, label_names: list[str], mode: str, pretrained_w
 
     labels = {"num_labels": len(label_names), "id2label": dict(enumerate(label_names))}
     labels["label2id"] = {name: index for index, name in enumerate(label_names)}
+    labels.update(config_overrides or {})
     source = resolve_model(model)
     if source in list_models():
         family = "multi3net" if get_variant(source).get("model_type") == "multi3net" else "img2imu"
@@ -169,6 +203,10 @@ class FewShotClassifier:
 
     Args:
         model / mode / pretrained_weights: as in :class:`FineTuningArguments`.
+        config_overrides: config fields of the classifier to change (see :func:`build_classifier`).
+        encoder_learning_rate: with ``mode="finetune"``, the encoder's step size; the new head keeps the training
+            ``learning_rate`` (a pre-trained network fine-tunes with a smaller step than a new head needs).
+            ``None``: one step size for all.
         training: ``TrainingArguments`` fields (epochs, batch size, learning rate, ...); ``output_dir`` defaults
             to a temporary folder, with no checkpoints (the study fits many small models).
         seed: seeds the head's initialisation, the data order and dropout.
@@ -197,10 +235,15 @@ class FewShotClassifier:
         pretrained_weights: str | None = None,
         training: dict[str, Any] | None = None,
         seed: int = 0,
+        config_overrides: dict[str, Any] | None = None,
+        encoder_learning_rate: float | None = None,
     ):
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
+        check_encoder_learning_rate(encoder_learning_rate, mode)
         self.model_source, self.mode, self.pretrained_weights = model, mode, pretrained_weights
+        self.config_overrides = dict(config_overrides or {})
+        self.encoder_learning_rate = encoder_learning_rate
         self.training, self.seed = {**self.defaults, **(training or {})}, seed
         self.model = self.collator = self.trainer = None
 
@@ -215,7 +258,7 @@ class FewShotClassifier:
         label_names = label_names or [str(k) for k in range(int(labels.max()) + 1)]
         set_seed(self.seed)  # before the head exists: its initial weights depend on the seed
         self.model, preprocessor, family = build_classifier(
-            self.model_source, label_names, self.mode, self.pretrained_weights
+            self.model_source, label_names, self.mode, self.pretrained_weights, self.config_overrides
         )
         self.collator = WindowCollator(preprocessor, layout, family)
         training = dict(self.training)
@@ -225,7 +268,19 @@ class FewShotClassifier:
         args = TrainingArguments(output_dir=output_dir or scratch.name, seed=self.seed, data_seed=self.seed, **training)
         rows = [{"imu": w, "label": int(y)} for w, y in zip(windows, labels)]
         self.trainer = SafetensorsTrainer(
-            model=self.model, args=args, train_dataset=rows, data_collator=self.collator, training_curves=False
+            model=self.model,
+            args=args,
+            train_dataset=rows,
+            data_collator=self.collator,
+            training_curves=False,
+            optimizers=(
+                None
+                if self.encoder_learning_rate is None
+                else encoder_and_head_optimizer(
+                    self.model, args.learning_rate, self.encoder_learning_rate, args.weight_decay
+                ),
+                None,
+            ),
         )
         try:
             self.trainer.train()
@@ -269,7 +324,9 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
     data = load_labelled_windows(args.dataset)
     train, test = few_shot_split(data, args.shots, args.fold, args.folds, training_args.seed)
     set_seed(training_args.seed)  # before the head exists
-    model, preprocessor, family = build_classifier(args.model, data.label_names, args.mode, args.pretrained_weights)
+    model, preprocessor, family = build_classifier(
+        args.model, data.label_names, args.mode, args.pretrained_weights, json.loads(args.config_overrides)
+    )
     collator = WindowCollator(preprocessor, data.layout, family)
     rows = lambda index: [{"imu": data.windows[i], "label": int(data.labels[i])} for i in index]  # noqa: E731
     protocol = {
@@ -287,12 +344,18 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
     start_run(
         folder, {"task": "fine-tuning", "arguments": asdict(args), "protocol": protocol}, training_args.should_save
     )
+    optimizer = None
+    if args.encoder_learning_rate is not None:
+        optimizer = encoder_and_head_optimizer(
+            model, training_args.learning_rate, args.encoder_learning_rate, training_args.weight_decay
+        )
     trainer = SafetensorsTrainer(
         model=model,
         args=training_args,
         train_dataset=rows(train),
         data_collator=collator,
         processing_class=preprocessor,
+        optimizers=(optimizer, None),
     )
     trainer.train(resume_from_checkpoint=folder.resume_from)
     prediction = trainer.predict(rows(test))
@@ -349,6 +412,7 @@ __all__ = [
     "FineTuningArguments",
     "WindowCollator",
     "build_classifier",
+    "encoder_and_head_optimizer",
     "few_shot_split",
     "finetune",
     "load_labelled_windows",

@@ -157,12 +157,13 @@ def without_activities(corpus, activities: str):
 
 
 def build_model_and_processor(model: str, overrides: dict[str, Any]):
-    """A Multi^3Net model with the frozen MiniLM text tower, and its processor."""
+    """A Multi^3Net model with every offline initialisation its variant lists (the MiniLM text tower; ImageNet
+    weights for an Img2Imu IMU tower), and its processor."""
     from .factory import create_model, create_processor, get_variant, list_models
     from .models.multi3net import Multi3NetModel, Multi3NetProcessor
 
     if model in list_models():
-        pretrained = "minilm" if "minilm" in get_variant(model).get("pretrained", []) else None
+        pretrained = get_variant(model).get("pretrained", [])
         return create_model(model, pretrained=pretrained, **overrides), create_processor(model)
     if not Path(model).is_dir():
         raise ValueError(

@@ -1,4 +1,5 @@
-"""Batches of corpus rows for Multi^3Net: sensor variety, the processor's normalisation, channel ids, captions, pose.
+"""Batches of corpus rows: for Multi^3Net (sensor variety, the processor's normalisation, channel ids, captions, pose)
+and for Img2Imu's MoCo pre-training (spectrogram images of one simulated device per window).
 
 A row of a synthetic corpus (:mod:`imu_foundation.data.schema`) holds every simulated site of a window. The collator
 turns a list of rows into the model's inputs the way the processor turns a real recording into them, after
@@ -17,6 +18,61 @@ import torch
 
 from ..sensors import DeviceLayout, channel_ids, channel_names, resample
 from .augmentation import SensorVariety
+
+
+def corpus_readings(rows: list[dict[str, Any]]) -> tuple[torch.Tensor, torch.Tensor, list[str], DeviceLayout]:
+    """Corpus rows -> ``acc (B, T, S, 3)`` in m/s^2 and ``gyro (B, T, S, 3)`` in rad/s at the corpus rate, the ``S``
+    site names and the rows' layout (every row of a corpus shares them)."""
+    layout = DeviceLayout.from_dict(rows[0])
+    sites = list(rows[0]["sensor_sites"])
+    if list(layout.channel_names) != channel_names(sites):
+        raise ValueError(f"corpus rows must hold acc x y z then gyro x y z per site; got {layout.channel_names}.")
+    imu = torch.from_numpy(np.stack([np.asarray(row["imu"], dtype=np.float32) for row in rows]))
+    imu = imu * torch.from_numpy(layout.unit_scale_to()).float()  # to m/s^2 and rad/s
+    per_site = imu.unflatten(2, (len(sites), 2, 3))  # (B, T, S, acc/gyro, xyz)
+    return per_site[..., 0, :], per_site[..., 1, :], sites, layout
+
+
+def batch_generator(rows: list[dict[str, Any]], seed: int) -> torch.Generator:
+    """A batch's generator: seeded by ``seed`` and the (sequence, window) identities of its rows, so a batch draws
+    the same augmentations whatever order or process it comes in."""
+    identity = "|".join(f"{row['sequence_id']}:{int(row['window_index'])}" for row in rows)
+    digest = hashlib.blake2b(f"{seed}|{identity}".encode(), digest_size=8).digest()
+    return torch.Generator().manual_seed(int.from_bytes(digest, "little") & (2**63 - 1))
+
+
+class SimulatedDeviceSpectrograms:
+    """Corpus rows -> Img2Imu ``pixel_values (B, 3, 2 H, W)``: per window, one simulated accelerometer + gyroscope
+    device (one site, mounting tilt, sensor errors, gravity sometimes removed, a crop; :class:`SensorVariety`) as the
+    feature extractor's spectrogram image, accelerometer tile over gyroscope tile.
+
+    The corpus rate need not be the extractor's: the extractor resamples (a 20 Hz corpus leaves the image's bins
+    above 10 Hz at the noise floor).
+
+    Args:
+        feature_extractor: an :class:`ImuSpectrogramFeatureExtractor` of 6 channels (acc x y z, gyro x y z).
+        variety: how windows become device recordings; one site per window, both sensors, always.
+        seed: with the rows' identities, seeds every draw.
+    """
+
+    def __init__(self, feature_extractor, variety: SensorVariety, seed: int = 0):
+        if feature_extractor.feature_size != 6:
+            raise ValueError(
+                f"the images need an extractor of 6 channels (acc, gyro), got {feature_extractor.feature_size}."
+            )
+        import dataclasses
+
+        self.feature_extractor = feature_extractor
+        self.variety = dataclasses.replace(variety, sites_per_example=(1.0,), acc_only_probability=0.0)
+        self.seed = seed
+
+    def __call__(self, rows: list[dict[str, Any]]) -> torch.Tensor:
+        acc, gyro, sites, layout = corpus_readings(rows)
+        batch = self.variety(
+            acc, gyro, sites, layout.sampling_rate_hz, layout.gravity, batch_generator(rows, self.seed)
+        )
+        windows = batch.channels()  # (B, T', 6): the one site's acc x y z, gyro x y z
+        return self.feature_extractor(windows, sampling_rate=layout.sampling_rate_hz)["pixel_values"]
 
 
 class Multi3NetPretrainingCollator:
@@ -63,23 +119,16 @@ class Multi3NetPretrainingCollator:
 
     def generator(self, rows: list[dict[str, Any]]) -> torch.Generator:
         """The batch's generator: seeded by ``seed`` and the (sequence, window) identities of its rows."""
-        identity = "|".join(f"{row['sequence_id']}:{int(row['window_index'])}" for row in rows)
-        digest = hashlib.blake2b(f"{self.seed}|{identity}".encode(), digest_size=8).digest()
-        return torch.Generator().manual_seed(int.from_bytes(digest, "little") & (2**63 - 1))
+        return batch_generator(rows, self.seed)
 
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         generator = self.generator(rows)
-        layout = DeviceLayout.from_dict(rows[0])
-        sites = list(rows[0]["sensor_sites"])
-        if list(layout.channel_names) != channel_names(sites):
-            raise ValueError(f"corpus rows must hold acc x y z then gyro x y z per site; got {layout.channel_names}.")
+        acc, gyro, sites, layout = corpus_readings(rows)
         rate = self.feature_extractor.sampling_rate
-        imu = torch.from_numpy(np.stack([np.asarray(row["imu"], dtype=np.float32) for row in rows]))
-        imu = imu * torch.from_numpy(layout.unit_scale_to()).float()  # to m/s^2 and rad/s
-        if layout.sampling_rate_hz != rate:
-            imu = resample(imu.transpose(0, 1), layout.sampling_rate_hz, rate).transpose(0, 1)
-        per_site = imu.unflatten(2, (len(sites), 2, 3))  # (B, T, S, acc/gyro, xyz)
-        acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
+        per_site = torch.stack((acc, gyro), dim=3)  # (B, T, S, acc/gyro, xyz)
+        if layout.sampling_rate_hz != rate:  # time first for resample
+            per_site = resample(per_site.transpose(0, 1), layout.sampling_rate_hz, rate).transpose(0, 1)
+            acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
         if self.variety is not None:
             batch = self.variety(acc, gyro, sites, rate, layout.gravity, generator)
             values, names, gravity, start = batch.channels(), batch.channel_names, batch.gravity, batch.start
@@ -137,4 +186,4 @@ class Multi3NetPretrainingCollator:
         return pose.gather(1, index)
 
 
-__all__ = ["Multi3NetPretrainingCollator"]
+__all__ = ["Multi3NetPretrainingCollator", "SimulatedDeviceSpectrograms", "batch_generator", "corpus_readings"]

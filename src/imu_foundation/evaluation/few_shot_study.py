@@ -25,6 +25,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -34,6 +35,7 @@ from ..data.few_shot import FewShotFold, few_shot_folds
 from ..data.real_benchmarks import LabelledWindows, load_basic_motions, load_wrist_exercises
 from ..sensors import DeviceLayout
 from .baselines import ConvNetFromScratch, HandCraftedLogisticRegression, MiniRocketRidge
+from .embedding_probe import StatisticsPlusEmbedding
 from .few_shot import macro_f1
 
 
@@ -58,18 +60,23 @@ class MethodEntry:
 
     factory: MethodFactory
     description: str
+    checkpoint: str | None = None  # a CHECKPOINT_RECIPES name the method starts from, if any
 
 
 METHODS: dict[str, MethodEntry] = {}
 
 
-def register_method(name: str, factory: MethodFactory, description: str, *, replace: bool = False) -> None:
-    """Adds ``name`` to the study's methods. ``factory(dataset_name, layout, seed)`` returns an unfitted method."""
+def register_method(
+    name: str, factory: MethodFactory, description: str, *, checkpoint: str | None = None, replace: bool = False
+) -> None:
+    """Adds ``name`` to the study's methods. ``factory(dataset_name, layout, seed)`` returns an unfitted method;
+    ``checkpoint`` names the unshipped checkpoint (:data:`CHECKPOINT_RECIPES`) it starts from, if any (a
+    :func:`fine_tuned` factory says so itself)."""
     if not name or not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"method names are letters, digits, '_' and '-', got {name!r}.")
     if name in METHODS and not replace:
         raise ValueError(f"method {name!r} is already registered; pass replace=True to replace it.")
-    METHODS[name] = MethodEntry(factory, description)
+    METHODS[name] = MethodEntry(factory, description, checkpoint or getattr(factory, "checkpoint", None))
 
 
 register_method(
@@ -89,18 +96,78 @@ register_method(
 )
 
 
-def fine_tuned(model: str, mode: str, pretrained_weights: str | None = None) -> MethodFactory:
+# Checkpoints some methods start from that the package does not ship (each is minutes to an hour of CPU pre-training):
+# name -> the command that makes it. ``benchmarks/fewshot.py --checkpoint NAME=FOLDER`` says where one is.
+CHECKPOINT_RECIPES: dict[str, str] = {
+    "img2imu_moco_simulated": (
+        "python training/pretrain_img2imu.py --model img2imu-efficientnet-lite0-acc-gyro --pretrained imagenet "
+        "--corpus corpora/pretrain-20k --max_steps 320 --batch_size 64 --output_dir runs/img2imu-moco-simulated "
+        "(the checkpoint is runs/img2imu-moco-simulated/encoder)"
+    ),
+    "multi3net_img2imu": (
+        "imu-foundation pretrain --corpus corpora/pretrain-20k --model multi3net-img2imu --training_config "
+        "hub_configs/training/pretrain-multi3net-img2imu.json --select_on_basic_motions false "
+        "--output_dir runs/multi3net-img2imu"
+    ),
+}
+CHECKPOINTS: dict[str, str] = {}  # name -> folder, from set_checkpoint
+
+
+def set_checkpoint(name: str, folder: str) -> None:
+    """Says where checkpoint ``name`` (a key of :data:`CHECKPOINT_RECIPES`) is: a model folder."""
+    if name not in CHECKPOINT_RECIPES:
+        raise ValueError(f"unknown checkpoint {name!r}; the study's checkpoints are {sorted(CHECKPOINT_RECIPES)}.")
+    if not (Path(folder) / "config.json").is_file():
+        raise FileNotFoundError(f"checkpoint {name!r}: {folder} is not a model folder (no config.json).")
+    CHECKPOINTS[name] = str(folder)
+
+
+def checkpoint_folder(name: str) -> str:
+    """The folder of checkpoint ``name``, or a ``FileNotFoundError`` saying how to make it and pass it."""
+    if name not in CHECKPOINTS:
+        raise FileNotFoundError(
+            f"this method starts from the checkpoint {name!r}, which the package does not ship. Make it with: "
+            f"{CHECKPOINT_RECIPES[name]}; then pass --checkpoint {name}=FOLDER to benchmarks/fewshot.py."
+        )
+    return CHECKPOINTS[name]
+
+
+def fine_tuned(
+    model: str,
+    mode: str,
+    pretrained_weights: str | None = None,
+    *,
+    training: dict[str, Any] | None = None,
+    config_overrides: dict[str, Any] | None = None,
+    encoder_learning_rate: float | None = None,
+) -> MethodFactory:
     """A factory of :class:`~imu_foundation.finetuning.FewShotClassifier` (a new head on ``model``, trained with the
-    ``Trainer`` on the shots; ``mode`` ``"frozen"`` trains the head only). ``model="pretrained"`` is the shipped
-    checkpoint; its absence stops the study before any training."""
+    ``Trainer`` on the shots; ``mode`` ``"frozen"`` trains the head only). ``model``: ``"pretrained"`` (the shipped
+    checkpoint), a ``hub_configs/`` variant, or a name in :data:`CHECKPOINT_RECIPES`; a missing checkpoint stops the
+    study before any training. ``training`` changes the classifier's ``TrainingArguments`` defaults;
+    ``config_overrides`` and ``encoder_learning_rate`` are :class:`~imu_foundation.finetuning.FewShotClassifier`'s."""
 
     def factory(dataset: str, layout: DeviceLayout, seed: int) -> FewShotEstimator:
         from ..finetuning import FewShotClassifier
         from ..pretrained import pretrained_path
 
-        source = str(pretrained_path()) if model == "pretrained" else model
-        return FewShotClassifier(model=source, mode=mode, pretrained_weights=pretrained_weights, seed=seed)
+        if model == "pretrained":
+            source = str(pretrained_path())
+        elif model in CHECKPOINT_RECIPES:
+            source = checkpoint_folder(model)
+        else:
+            source = model
+        return FewShotClassifier(
+            model=source,
+            mode=mode,
+            pretrained_weights=pretrained_weights,
+            training=training,
+            config_overrides=config_overrides,
+            encoder_learning_rate=encoder_learning_rate,
+            seed=seed,
+        )
 
+    factory.checkpoint = model if model in CHECKPOINT_RECIPES else None
     return factory
 
 
@@ -120,9 +187,49 @@ register_method(
     "Multi^3Net architecture from random init (what pre-training adds)",
 )
 register_method(
+    "statistics_plus_multi3net",
+    lambda dataset, layout, seed: StatisticsPlusEmbedding("pretrained", seed=seed),
+    "hand-crafted statistics + shipped Multi^3Net embedding (frozen), logistic regression",
+)
+IMG2IMU_VARIANT = "img2imu-efficientnet-lite0-acc-gyro"
+# Pre-trained convolutional encoders fine-tune at a tenth of the new head's step (declared before any fine-tuned
+# Img2Imu score was seen; the other settings are FewShotClassifier's defaults).
+CONVNET_ENCODER_LEARNING_RATE = 1e-4
+MID_LEVEL = {"feature_stage": 4}  # EfficientNet-Lite0's stage 4 (80 channels, 1/16 resolution)
+register_method(
     "img2imu_imagenet_frozen",
-    fine_tuned("img2imu-efficientnet-lite0-acc-gyro", "frozen", "imagenet"),
+    fine_tuned(IMG2IMU_VARIANT, "frozen", "imagenet"),
     "Img2Imu: ImageNet EfficientNet-Lite0 on spectrograms, frozen, new head",
+)
+register_method(
+    "img2imu_imagenet_midlevel",
+    fine_tuned(IMG2IMU_VARIANT, "frozen", "imagenet", config_overrides=MID_LEVEL),
+    "Img2Imu: ImageNet EfficientNet-Lite0, frozen, head on mid-level (stage 4) features",
+)
+register_method(
+    "img2imu_imagenet_finetuned",
+    fine_tuned(IMG2IMU_VARIANT, "finetune", "imagenet", encoder_learning_rate=CONVNET_ENCODER_LEARNING_RATE),
+    "Img2Imu: ImageNet EfficientNet-Lite0, fully fine-tuned",
+)
+register_method(
+    "img2imu_moco_midlevel",
+    fine_tuned("img2imu_moco_simulated", "frozen", config_overrides=MID_LEVEL),
+    "Img2Imu: ImageNet + sensor-aware MoCo on simulated spectrograms, frozen, head on stage 4",
+)
+register_method(
+    "img2imu_moco_finetuned",
+    fine_tuned("img2imu_moco_simulated", "finetune", encoder_learning_rate=CONVNET_ENCODER_LEARNING_RATE),
+    "Img2Imu: ImageNet + sensor-aware MoCo on simulated spectrograms, fully fine-tuned",
+)
+register_method(
+    "multi3net_img2imu_frozen",
+    fine_tuned("multi3net_img2imu", "frozen"),
+    "Multi^3Net with the Img2Imu tower (ImageNet init, aligned with text on simulated IMU), frozen, new head",
+)
+register_method(
+    "multi3net_img2imu_finetuned",
+    fine_tuned("multi3net_img2imu", "finetune", encoder_learning_rate=CONVNET_ENCODER_LEARNING_RATE),
+    "Multi^3Net with the Img2Imu tower (ImageNet init, aligned with text on simulated IMU), fine-tuned",
 )
 
 # The real benchmarks of the study: name -> loader of all its windows (every split pooled).
@@ -208,6 +315,11 @@ class StudyResult:
 def run_seed(base_seed: int, shots: int, fold: int) -> int:
     """The seed a method gets in a run: derived from the protocol seed, the shots and the fold."""
     return int(np.random.SeedSequence([base_seed, shots, fold]).generate_state(1)[0] % 2**31)
+
+
+def available_methods() -> list[str]:
+    """The registered methods whose checkpoint is known (or that need none): the study's default."""
+    return [name for name, entry in METHODS.items() if entry.checkpoint is None or entry.checkpoint in CHECKPOINTS]
 
 
 def check_methods(names: Iterable[str]) -> list[str]:
@@ -388,6 +500,8 @@ def plot_curves(result: StudyResult, metric: str = "macro_f1") -> dict[str, dict
 
 
 __all__ = [
+    "CHECKPOINTS",
+    "CHECKPOINT_RECIPES",
     "DATASETS",
     "METHODS",
     "FewShotEstimator",
@@ -395,12 +509,15 @@ __all__ = [
     "MethodFactory",
     "StudyProtocol",
     "StudyResult",
+    "available_methods",
     "check_datasets",
     "check_methods",
+    "checkpoint_folder",
     "describe_dataset",
     "markdown_table",
     "plot_curves",
     "register_method",
     "run_seed",
     "run_study",
+    "set_checkpoint",
 ]

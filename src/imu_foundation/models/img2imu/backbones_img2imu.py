@@ -57,6 +57,7 @@ class BasicBlock(GradientCheckpointingLayer):
 
 class ResNet18Backbone(FoldableBackbone):
     widths = (64, 128, 256, 512)
+    stage_widths = widths  # channels of each stage's output (the hidden states)
 
     def __init__(self, config: Img2ImuConfig):
         super().__init__()
@@ -169,6 +170,7 @@ class EfficientNetLite0Backbone(FoldableBackbone):
         (4, 5, 2, 6, 112, 192),
         (1, 3, 1, 6, 192, 320),
     )
+    stage_widths = tuple(out_channels for *_, out_channels in stages)  # channels of each stage's output
     head_channels = 1280
 
     def __init__(self, config: Img2ImuConfig):

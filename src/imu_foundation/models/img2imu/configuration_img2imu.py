@@ -34,6 +34,9 @@ class Img2ImuConfig(PreTrainedConfig):
         freeze_backbone: ``True`` for linear evaluation (frozen encoder, BatchNorm statistics included; only the
             new head trains), ``False`` for full fine-tuning.
         classifier_dropout: dropout before the linear head.
+        feature_stage: the head reads the pooled output of this backbone stage (1-based: 1-7 for EfficientNet-Lite0,
+            1-4 for ResNet-18) instead of the final feature map. ImageNet's mid-level features (edges, textures)
+            describe spectrograms better than its last layer, which is specific to photos.
 
     MoCo pre-training (:class:`Img2ImuForContrastivePretraining`), defaults from IMG2IMU / MoCo:
         projection_dim: size of the contrastive feature (64 in IMG2IMU).
@@ -61,6 +64,7 @@ class Img2ImuConfig(PreTrainedConfig):
     batch_norm_momentum: float | None = None
     freeze_backbone: bool = False
     classifier_dropout: float = 0.0
+    feature_stage: int | None = None
     projection_dim: int = 64
     projection_hidden_size: int | None = None
     queue_size: int = 4096
@@ -87,10 +91,27 @@ class Img2ImuConfig(PreTrainedConfig):
         """Width of the pooled backbone feature."""
         return BACKBONE_HIDDEN_SIZES[self.backbone]
 
+    @property
+    def stage_widths(self) -> tuple[int, ...]:
+        """Channels of each backbone stage's output (the encoder's ``hidden_states``, final map excluded)."""
+        from .backbones_img2imu import BACKBONES
+
+        return BACKBONES[self.backbone].stage_widths
+
+    @property
+    def classifier_input_size(self) -> int:
+        """Width of the feature the classification head reads: the pooled ``feature_stage`` or final map."""
+        return self.hidden_size if self.feature_stage is None else self.stage_widths[self.feature_stage - 1]
+
     def validate_architecture(self):
         """Checks values that would otherwise fail deep inside the model."""
         if self.backbone not in self.backbones:
             raise ValueError(f"backbone must be one of {self.backbones}, got {self.backbone!r}.")
+        if self.feature_stage is not None and not 1 <= self.feature_stage <= len(self.stage_widths):
+            raise ValueError(
+                f"feature_stage must be None or a stage of {self.backbone} in [1, {len(self.stage_widths)}], "
+                f"got {self.feature_stage}."
+            )
         if not 0.0 <= self.translate_max_fraction <= 1.0:
             raise ValueError(f"translate_max_fraction must be in [0, 1], got {self.translate_max_fraction}.")
         if self.permute_max_segments < 1:

@@ -142,14 +142,15 @@ class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
 
     With a frozen backbone (``config.freeze_backbone`` or :meth:`freeze_backbone`) the encoder runs without
     gradients and in eval mode (its BatchNorm statistics stay those of pre-training), and its parameters have
-    ``requires_grad=False``, so optimisers only see the head.
+    ``requires_grad=False``, so optimisers only see the head. The head reads the pooled final feature map, or the
+    pooled output of stage ``config.feature_stage`` (mid-level features).
     """
 
     def __init__(self, config: Img2ImuConfig):
         super().__init__(config)
         self.img2imu = Img2ImuModel(config)
         self.dropout = nn.Dropout(config.classifier_dropout)
-        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.classifier = nn.Linear(config.classifier_input_size, config.num_labels)
         # A fine-tuned checkpoint also loads as its encoder: AutoModel in auto_map, also as remote code.
         config.auto_map = {**(getattr(config, "auto_map", None) or {}), "AutoModel": "modeling_img2imu.Img2ImuModel"}
         self.post_init()
@@ -177,18 +178,24 @@ class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
         output_hidden_states: bool | None = None,
         **kwargs,
     ) -> ImageClassifierOutputWithNoAttention:
+        stage = self.config.feature_stage
+        if output_hidden_states is None:
+            output_hidden_states = self.config.output_hidden_states
+        needs_stages = output_hidden_states or stage is not None
         if self.config.freeze_backbone:
             with torch.no_grad(), eval_mode(self.img2imu):
-                encoded = self.img2imu(pixel_values, output_hidden_states=output_hidden_states)
+                encoded = self.img2imu(pixel_values, output_hidden_states=needs_stages)
         else:
-            encoded = self.img2imu(pixel_values, output_hidden_states=output_hidden_states)
-        logits = self.classifier(self.dropout(encoded.pooler_output))
+            encoded = self.img2imu(pixel_values, output_hidden_states=needs_stages)
+        features = encoded.pooler_output if stage is None else encoded.hidden_states[stage - 1].mean(dim=(2, 3))
+        logits = self.classifier(self.dropout(features))
         loss = None
         if labels is not None:
             if labels.shape != logits.shape[:1]:
                 raise ValueError(f"labels must have shape ({logits.shape[0]},), got {tuple(labels.shape)}.")
             loss = F.cross_entropy(logits, labels.long())
-        return ImageClassifierOutputWithNoAttention(loss=loss, logits=logits, hidden_states=encoded.hidden_states)
+        hidden_states = encoded.hidden_states if output_hidden_states else None  # only when asked for
+        return ImageClassifierOutputWithNoAttention(loss=loss, logits=logits, hidden_states=hidden_states)
 
 
 class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
