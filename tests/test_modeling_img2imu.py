@@ -135,6 +135,34 @@ def test_feature_stage_outside_the_backbone_is_refused(stage):
         Img2ImuConfig(backbone="efficientnet_lite0", feature_stage=stage)
 
 
+@pytest.mark.parametrize("freeze", [True, False])
+def test_fine_tuning_keeps_batch_norm_statistics_unless_told_otherwise(freeze):
+    """With frozen statistics a fine-tuning step normalises as evaluation does (train-mode logits equal eval-mode
+    logits) and leaves the running statistics alone; the scale and shift still train."""
+    config = Img2ImuConfig(backbone="resnet18", num_labels=2, freeze_batch_norm_statistics=freeze)
+    model = Img2ImuForImuClassification(config)
+    x = pixels(4)
+    running = model.img2imu.backbone.bn1.running_mean.clone()
+    evaluated = model.eval()(x).logits
+    trained = model.train()(x, labels=torch.tensor([0, 1, 0, 1]))
+    assert torch.allclose(trained.logits, evaluated, atol=1e-5) == freeze
+    assert torch.equal(model.img2imu.backbone.bn1.running_mean, running) == freeze
+    trained.loss.backward()
+    assert model.img2imu.backbone.bn1.weight.grad is not None
+    assert model.training and model.img2imu.training  # only the BatchNorm layers stay in eval mode
+
+
+def test_multi3net_img2imu_tower_keeps_batch_norm_statistics_when_fine_tuned():
+    model = create_model("multi3net-img2imu", task="classification", num_labels=2).train()
+    batch_norms = [m for m in model.imu_model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert batch_norms and not any(m.training for m in batch_norms) and model.imu_model.training
+    overrides = {
+        "imu_config": {"img2imu_config": {"backbone": "efficientnet_lite0", "freeze_batch_norm_statistics": False}}
+    }
+    model = create_model("multi3net-img2imu", task="classification", num_labels=2, **overrides).train()
+    assert all(m.training for m in model.imu_model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
 def small_moco(**overrides) -> Img2ImuForContrastivePretraining:
     config = dict(backbone="resnet18", queue_size=8, projection_dim=16, momentum=0.9)
     return Img2ImuForContrastivePretraining(Img2ImuConfig(**{**config, **overrides}))

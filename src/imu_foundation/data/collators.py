@@ -8,6 +8,7 @@ turns a list of rows into the model's inputs the way the processor turns a real 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import zlib
 from collections.abc import Sequence
@@ -20,17 +21,16 @@ from ..sensors import DeviceLayout, channel_ids, channel_names, resample
 from .augmentation import SensorVariety
 
 
-def corpus_readings(rows: list[dict[str, Any]]) -> tuple[torch.Tensor, torch.Tensor, list[str], DeviceLayout]:
-    """Corpus rows -> ``acc (B, T, S, 3)`` in m/s^2 and ``gyro (B, T, S, 3)`` in rad/s at the corpus rate, the ``S``
-    site names and the rows' layout (every row of a corpus shares them)."""
+def corpus_readings(rows: list[dict[str, Any]]) -> tuple[torch.Tensor, list[str], DeviceLayout]:
+    """Corpus rows -> readings ``(B, T, S, 2, 3)`` at the corpus rate (per site: acc x y z in m/s^2, then gyro x y z
+    in rad/s), the ``S`` site names and the rows' layout (every row of a corpus shares them)."""
     layout = DeviceLayout.from_dict(rows[0])
     sites = list(rows[0]["sensor_sites"])
     if list(layout.channel_names) != channel_names(sites):
         raise ValueError(f"corpus rows must hold acc x y z then gyro x y z per site; got {layout.channel_names}.")
     imu = torch.from_numpy(np.stack([np.asarray(row["imu"], dtype=np.float32) for row in rows]))
     imu = imu * torch.from_numpy(layout.unit_scale_to()).float()  # to m/s^2 and rad/s
-    per_site = imu.unflatten(2, (len(sites), 2, 3))  # (B, T, S, acc/gyro, xyz)
-    return per_site[..., 0, :], per_site[..., 1, :], sites, layout
+    return imu.unflatten(2, (len(sites), 2, 3)), sites, layout
 
 
 def batch_generator(rows: list[dict[str, Any]], seed: int) -> torch.Generator:
@@ -60,14 +60,13 @@ class SimulatedDeviceSpectrograms:
             raise ValueError(
                 f"the images need an extractor of 6 channels (acc, gyro), got {feature_extractor.feature_size}."
             )
-        import dataclasses
-
         self.feature_extractor = feature_extractor
         self.variety = dataclasses.replace(variety, sites_per_example=(1.0,), acc_only_probability=0.0)
         self.seed = seed
 
     def __call__(self, rows: list[dict[str, Any]]) -> torch.Tensor:
-        acc, gyro, sites, layout = corpus_readings(rows)
+        per_site, sites, layout = corpus_readings(rows)
+        acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
         batch = self.variety(
             acc, gyro, sites, layout.sampling_rate_hz, layout.gravity, batch_generator(rows, self.seed)
         )
@@ -123,12 +122,11 @@ class Multi3NetPretrainingCollator:
 
     def __call__(self, rows: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
         generator = self.generator(rows)
-        acc, gyro, sites, layout = corpus_readings(rows)
+        per_site, sites, layout = corpus_readings(rows)  # (B, T, S, acc/gyro, xyz)
         rate = self.feature_extractor.sampling_rate
-        per_site = torch.stack((acc, gyro), dim=3)  # (B, T, S, acc/gyro, xyz)
         if layout.sampling_rate_hz != rate:  # time first for resample
             per_site = resample(per_site.transpose(0, 1), layout.sampling_rate_hz, rate).transpose(0, 1)
-            acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
+        acc, gyro = per_site[..., 0, :], per_site[..., 1, :]
         if self.variety is not None:
             batch = self.variety(acc, gyro, sites, rate, layout.gravity, generator)
             values, names, gravity, start = batch.channels(), batch.channel_names, batch.gravity, batch.start

@@ -34,6 +34,11 @@ class Img2ImuConfig(PreTrainedConfig):
         freeze_backbone: ``True`` for linear evaluation (frozen encoder, BatchNorm statistics included; only the
             new head trains), ``False`` for full fine-tuning.
         classifier_dropout: dropout before the linear head.
+        freeze_batch_norm_statistics: full fine-tuning keeps the backbone's BatchNorm running statistics and
+            normalises with them in training too (the BatchNorm layers stay in eval mode; their scale and shift still
+            train). A few labelled windows cannot re-estimate the statistics: the batch statistics of 8 windows differ
+            from the slowly updated running ones the model is evaluated with, and the fine-tuned model then
+            predicts near chance on windows it fitted.
         feature_stage: the head reads the pooled output of this backbone stage (1-based: 1-7 for EfficientNet-Lite0,
             1-4 for ResNet-18) instead of the final feature map. ImageNet's mid-level features (edges, textures)
             describe spectrograms better than its last layer, which is specific to photos.
@@ -64,6 +69,7 @@ class Img2ImuConfig(PreTrainedConfig):
     batch_norm_momentum: float | None = None
     freeze_backbone: bool = False
     classifier_dropout: float = 0.0
+    freeze_batch_norm_statistics: bool = True
     feature_stage: int | None = None
     projection_dim: int = 64
     projection_hidden_size: int | None = None

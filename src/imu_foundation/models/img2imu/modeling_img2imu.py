@@ -160,6 +160,14 @@ class Img2ImuForImuClassification(Img2ImuPreTrainedModel):
         if self.config.freeze_backbone:
             self.freeze_backbone()
 
+    def train(self, mode: bool = True):
+        """As ``nn.Module.train``; with ``config.freeze_batch_norm_statistics`` the backbone's BatchNorm layers stay
+        in eval mode (see :class:`Img2ImuConfig`)."""
+        super().train(mode)
+        if mode and self.config.freeze_batch_norm_statistics:
+            keep_batch_norm_statistics(self.img2imu)
+        return self
+
     def freeze_backbone(self) -> None:
         """Linear evaluation: only the head trains; the encoder runs without gradients in eval mode."""
         self.config.freeze_backbone = True
@@ -305,6 +313,14 @@ class Img2ImuForContrastivePretraining(Img2ImuPreTrainedModel):
         if self.training:
             self.enqueue(keys)
         return Img2ImuContrastiveOutput(loss=loss, logits=logits, query_embeds=queries, key_embeds=keys)
+
+
+def keep_batch_norm_statistics(module: nn.Module) -> None:
+    """Puts every BatchNorm layer of ``module`` in eval mode: it normalises with its running statistics and stops
+    updating them, while its scale and shift still get gradients."""
+    for layer in module.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.eval()
 
 
 # Copied from modeling_multi3net.eval_mode: each model folder loads as remote code on its own.

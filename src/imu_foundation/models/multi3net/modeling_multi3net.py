@@ -906,6 +906,17 @@ class Multi3NetForImuClassification(Multi3NetPreTrainedModel):
         if self.config.freeze_encoder:
             self.freeze_encoder()
 
+    def train(self, mode: bool = True):
+        """As ``nn.Module.train``; an Img2Imu IMU tower keeps its BatchNorm statistics when its config says so
+        (``img2imu_config["freeze_batch_norm_statistics"]``, on by default: see ``Img2ImuConfig``)."""
+        super().train(mode)
+        tower = getattr(self.imu_model, "img2imu", None)
+        if mode and tower is not None and tower.config.freeze_batch_norm_statistics:
+            for layer in tower.modules():
+                if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+                    layer.eval()
+        return self
+
     def freeze_encoder(self) -> None:
         """Trains the head only: the IMU tower gets no gradients and runs in eval mode, also while training."""
         self.config.freeze_encoder = True
