@@ -492,3 +492,25 @@ def test_statistics_plus_embedding_appends_the_shipped_models_embedding():
         inputs = processor.feature_extractor(list(data.windows[:5]), layout=data.layout, whole=True)
         expected = model.get_imu_features(**inputs).pooler_output.double()
     torch.testing.assert_close(features[:, statistics.shape[1] :], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_benchmark_quick_runs_the_fast_methods_and_the_default_names_what_it_leaves_out(monkeypatch, capsys):
+    script = load_benchmark_script()
+    asked = []
+
+    def stop(datasets, methods, protocol, progress):  # the selection is the point, not the scores
+        asked.append(list(methods))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(script, "run_study", stop)
+    monkeypatch.setattr(study, "CHECKPOINTS", {})
+    for argv in (["--quick"], []):
+        with pytest.raises(KeyboardInterrupt):
+            script.main([*argv, "--datasets", "basic_motions"])
+    quick, default = asked
+    assert set(quick) <= set(script.QUICK_METHODS) and "hand_crafted_lr" in quick and "cnn_scratch" in quick
+    assert "img2imu_imagenet_finetuned" in default and "multi3net_img2imu_finetuned" not in default
+    assert (
+        "Left out (their checkpoints were not given with --checkpoint): img2imu_moco_finetuned"
+        in capsys.readouterr().out
+    )
