@@ -912,9 +912,9 @@ class Multi3NetForImuClassification(Multi3NetPreTrainedModel):
         super().train(mode)
         tower = getattr(self.imu_model, "img2imu", None)
         if mode and tower is not None and tower.config.freeze_batch_norm_statistics:
-            for layer in tower.modules():
-                if isinstance(layer, nn.modules.batchnorm._BatchNorm):
-                    layer.eval()
+            from imu_foundation.models.img2imu.modeling_img2imu import keep_batch_norm_statistics  # as the tower
+
+            keep_batch_norm_statistics(tower)
         return self
 
     def freeze_encoder(self) -> None:
