@@ -81,14 +81,17 @@ def check_encoder_learning_rate(encoder_learning_rate: float | None, mode: str) 
         raise ValueError("encoder_learning_rate is a positive step size for mode='finetune' only.")
 
 
-def encoder_and_head_optimizer(model, learning_rate: float, encoder_learning_rate: float, weight_decay: float):
-    """AdamW with the new head (``classifier.*``) at ``learning_rate`` and everything else that trains at
-    ``encoder_learning_rate``: a pre-trained encoder fine-tunes with a smaller step than a new head needs."""
+def encoder_and_head_optimizer(model, training_args, encoder_learning_rate: float | None):
+    """AdamW with the new head (``classifier.*``) at ``training_args.learning_rate`` and everything else that trains
+    at ``encoder_learning_rate`` (a pre-trained encoder fine-tunes with a smaller step than a new head needs); ``None``
+    without an encoder step size: the ``Trainer`` builds its own optimizer."""
+    if encoder_learning_rate is None:
+        return None
     named = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
     head = [p for name, p in named if name.startswith("classifier.")]
     encoder = [p for name, p in named if not name.startswith("classifier.")]
-    groups = [{"params": head, "lr": learning_rate}, {"params": encoder, "lr": encoder_learning_rate}]
-    return torch.optim.AdamW(groups, lr=learning_rate, weight_decay=weight_decay)
+    groups = [{"params": head, "lr": training_args.learning_rate}, {"params": encoder, "lr": encoder_learning_rate}]
+    return torch.optim.AdamW(groups, lr=training_args.learning_rate, weight_decay=training_args.weight_decay)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -273,14 +276,7 @@ class FewShotClassifier:
             train_dataset=rows,
             data_collator=self.collator,
             training_curves=False,
-            optimizers=(
-                None
-                if self.encoder_learning_rate is None
-                else encoder_and_head_optimizer(
-                    self.model, args.learning_rate, self.encoder_learning_rate, args.weight_decay
-                ),
-                None,
-            ),
+            optimizers=(encoder_and_head_optimizer(self.model, args, self.encoder_learning_rate), None),
         )
         try:
             self.trainer.train()
@@ -344,18 +340,13 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
     start_run(
         folder, {"task": "fine-tuning", "arguments": asdict(args), "protocol": protocol}, training_args.should_save
     )
-    optimizer = None
-    if args.encoder_learning_rate is not None:
-        optimizer = encoder_and_head_optimizer(
-            model, training_args.learning_rate, args.encoder_learning_rate, training_args.weight_decay
-        )
     trainer = SafetensorsTrainer(
         model=model,
         args=training_args,
         train_dataset=rows(train),
         data_collator=collator,
         processing_class=preprocessor,
-        optimizers=(optimizer, None),
+        optimizers=(encoder_and_head_optimizer(model, training_args, args.encoder_learning_rate), None),
     )
     trainer.train(resume_from_checkpoint=folder.resume_from)
     prediction = trainer.predict(rows(test))
