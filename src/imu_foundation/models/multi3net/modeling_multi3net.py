@@ -912,8 +912,6 @@ class Multi3NetForImuClassification(Multi3NetPreTrainedModel):
         super().train(mode)
         tower = getattr(self.imu_model, "img2imu", None)
         if mode and tower is not None and tower.config.freeze_batch_norm_statistics:
-            from imu_foundation.models.img2imu.modeling_img2imu import keep_batch_norm_statistics  # as the tower
-
             keep_batch_norm_statistics(tower)
         return self
 
@@ -960,6 +958,16 @@ class Multi3NetForImuClassification(Multi3NetPreTrainedModel):
 # ----------------------------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------------------------
+# Copied from modeling_img2imu.keep_batch_norm_statistics: a remote-code folder must not import imu_foundation outside
+# a try block (transformers checks every import of the file before loading it).
+def keep_batch_norm_statistics(module: nn.Module) -> None:
+    """Puts every BatchNorm layer of ``module`` in eval mode: it normalises with its running statistics and stops
+    updating them, while its scale and shift still get gradients."""
+    for layer in module.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.eval()
+
+
 @contextmanager
 def eval_mode(module: nn.Module) -> Iterator[nn.Module]:
     """Runs ``module`` in eval mode (no dropout, BatchNorm on its running statistics) and restores its mode."""
