@@ -311,7 +311,7 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
 
     from .evaluation.few_shot import classification_scores
     from .plotting import save_confusion_matrix
-    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, start_run
+    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, leave_processes, start_run
     from .trainer import SafetensorsTrainer
 
     training_args = join_processes(training_args)
@@ -378,6 +378,7 @@ def finetune(args: FineTuningArguments, training_args) -> dict[str, Any]:
             private=bool(training_args.hub_private_repo),
             token=training_args.hub_token,
         )
+    leave_processes()
     return results
 
 

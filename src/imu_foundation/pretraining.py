@@ -188,7 +188,7 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
 
     from .data.collators import Multi3NetPretrainingCollator
     from .model_cards import pretrained_model_card
-    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, start_run
+    from .runs import check_launch, finish_run, inspect_run_folder, join_processes, leave_processes, start_run
 
     training_args = join_processes(training_args)
     check_launch(training_args.world_size)
@@ -246,6 +246,7 @@ def pretrain(args: PretrainingArguments, training_args) -> dict[str, Any]:
         )
         card.save(Path(training_args.output_dir) / "README.md")
     finish_run(training_args.output_dir, metrics, training_args.should_save)
+    leave_processes()
     return metrics
 
 

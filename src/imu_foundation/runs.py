@@ -163,6 +163,19 @@ def join_processes(training_args):
     return training_args
 
 
+def leave_processes() -> None:
+    """Ends a run of several processes cleanly: each waits for the others, then the process group is destroyed.
+
+    A group left alive until the interpreter exits can abort a process there ("terminate called without an active
+    exception", exit code -6) after all of its work is saved. A single process has no group: nothing to do.
+    """
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def check_launch(world_size: int) -> None:
     """``RuntimeError`` when the launcher was asked for several processes but this run has ``world_size`` 1.
 
@@ -191,6 +204,7 @@ __all__ = [
     "finish_run",
     "inspect_run_folder",
     "join_processes",
+    "leave_processes",
     "requested_processes",
     "start_run",
 ]
