@@ -13,7 +13,7 @@ image the variant's feature extractor makes of a real recording. Start from Imag
     accelerate launch training/pretrain_img2imu.py --model img2imu-efficientnet-lite0 --pretrained imagenet \\
         --image_dir /data/imagenet/train --epochs 40 --batch_size 256 --output_dir runs/img2imu-moco
     python training/pretrain_img2imu.py --model img2imu-efficientnet-lite0-acc-gyro --pretrained imagenet \\
-        --corpus corpora/pretrain-20k --max_steps 600 --batch_size 64 --output_dir runs/img2imu-moco-simulated
+        --corpus corpora/pretrain-20k --max_steps 320 --batch_size 64 --output_dir runs/img2imu-moco-simulated
 """
 
 from __future__ import annotations
